@@ -1,0 +1,151 @@
+// The Store: everything the rest of Paperboy may ask of the database. SQL lives only behind it
+// (sqlite.ts today; a PostgreSQL implementation of the same interface later).
+
+import type { HfSignals, PaperRecord, RecordError, VersionRecord } from '../paper/types.ts';
+
+export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
+
+/** A paper as surfaces show it in a list (cards). */
+export interface PaperSummary {
+  id: string;
+  title: string;
+  abstract: string;
+  authors: string[];
+  categories: string[];
+  primaryCategory?: string;
+  published?: string;
+  updated?: string;
+  listedAt: string;            // ISO; the day a listing puts it on
+  latestVersion?: number;
+  upvotes?: number;            // source (Hugging Face) upvotes, if any
+  numComments?: number;
+  githubRepo?: string;
+  githubStars?: number;
+  projectPage?: string;
+}
+
+/** Everything known about a paper, for its own page and the JSON API. */
+export interface PaperDetail extends PaperSummary {
+  comments?: string;
+  journalRef?: string;
+  doi?: string;
+  license?: string;
+  reportNo?: string;
+  versions: VersionRecord[];
+  codeUrls: string[];
+  hf?: HfSignals;
+  addedAt: string;             // when the row was first written here
+}
+
+export interface ListOptions {
+  limit?: number;
+  offset?: number;
+  /** 'upvotes' (default, as Hugging Face lists a day) or 'recent'. */
+  sort?: 'upvotes' | 'recent';
+}
+
+/** A parsed search query, as src/search/query.ts produces it. */
+export interface SearchQuery {
+  terms: string[];             // plain words, all must match (AND)
+  phrases: string[];           // "exact phrases"
+  excludes: string[];          // words or phrases that must not match
+  authors: string[];           // author: filters (matched in the author column)
+  categories: string[];        // cat: filters (any of them), e.g. cs.LG or cs (prefix)
+  since?: string;              // YYYY-MM-DD inclusive, on publication date
+  until?: string;              // YYYY-MM-DD inclusive
+}
+
+export interface SearchHit {
+  paper: PaperSummary;
+  score: number;               // BM25 as SQLite reports it: lower is better
+  /** Title and abstract snippet with matches wrapped in MARK_START/MARK_END (text not yet escaped). */
+  titleMarked: string;
+  snippetMarked: string;
+}
+
+/** Sentinels that mark matches inside snippets; a page escapes the text, then turns these into <mark>. */
+export const MARK_START = '\uE000';
+export const MARK_END = '\uE001';
+
+export interface SearchPage {
+  total: number;
+  hits: SearchHit[];
+}
+
+export interface DayCount {
+  day: string;                 // YYYY-MM-DD
+  count: number;
+}
+
+export interface IngestRunSummary {
+  read: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  errors: number;
+}
+
+export interface IngestRun extends IngestRunSummary {
+  id: number;
+  command: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: 'running' | 'done' | 'failed';
+}
+
+/** Where an OAI-PMH harvest got to, so an interrupted one resumes. */
+export interface HarvestState {
+  key: string;                 // endpoint + set + from + until
+  resumptionToken?: string;    // next page to ask for; undefined when the list is complete
+  harvested: number;
+  completedAt?: string;
+  updatedAt: string;
+}
+
+export interface StoreStats {
+  papers: number;
+  versions: number;
+  authors: number;
+  withAbstract: number;
+  withHfSignals: number;
+  firstDay?: string;
+  lastDay?: string;
+  categories: { category: string; count: number }[];
+  lastRun?: IngestRun;
+}
+
+export interface Store {
+  /** Upserts a batch in one transaction; idempotent by id. Returns one outcome per record. */
+  upsertPapers(records: PaperRecord[]): Promise<UpsertOutcome[]>;
+  /**
+   * Runs a large import with the keyword index's triggers off and rebuilds the index once at the end.
+   * A crash in the middle leaves a mark that makes the next open rebuild the index.
+   */
+  bulk<T>(work: () => Promise<T>): Promise<T>;
+
+  getPaper(id: string): Promise<PaperDetail | undefined>;
+  /** Papers listed in [from, to) (ISO instants), for day / week / month pages. */
+  listPapers(from: string, to: string, options?: ListOptions): Promise<PaperSummary[]>;
+  countPapers(from: string, to: string): Promise<number>;
+  /** Number of papers per listing day in [from, to). */
+  dayCounts(from: string, to: string): Promise<DayCount[]>;
+  /** The latest listing day with papers, and the nearest days with papers around a day. */
+  latestDay(): Promise<string | undefined>;
+  neighbourDays(day: string): Promise<{ previous?: string; next?: string }>;
+
+  search(query: SearchQuery, options?: { limit?: number; offset?: number }): Promise<SearchPage>;
+  /** Papers sharing the most distinctive words of a paper's title and abstract. */
+  similarByKeywords(id: string, limit?: number): Promise<PaperSummary[]>;
+
+  startIngestRun(command: string): Promise<number>;
+  recordIngestErrors(runId: number, errors: RecordError[]): Promise<void>;
+  finishIngestRun(runId: number, summary: IngestRunSummary, status: 'done' | 'failed'): Promise<void>;
+  recentIngestErrors(runId: number, limit?: number): Promise<RecordError[]>;
+
+  getHarvestState(key: string): Promise<HarvestState | undefined>;
+  saveHarvestState(state: HarvestState): Promise<void>;
+
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
