@@ -1,0 +1,148 @@
+// Schema changes as a numbered list (Miniflux style). Each runs once, in its own transaction,
+// and PRAGMA user_version records how far a database has come. Never edit a shipped step: add one.
+
+export const FTS_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS papers_fts_insert AFTER INSERT ON papers BEGIN
+  INSERT INTO papers_fts(rowid, title, abstract, authors_text) VALUES (new.pk, new.title, new.abstract, new.authors_text);
+END;
+CREATE TRIGGER IF NOT EXISTS papers_fts_delete AFTER DELETE ON papers BEGIN
+  INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors_text) VALUES ('delete', old.pk, old.title, old.abstract, old.authors_text);
+END;
+CREATE TRIGGER IF NOT EXISTS papers_fts_update AFTER UPDATE OF title, abstract, authors_text ON papers BEGIN
+  INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors_text) VALUES ('delete', old.pk, old.title, old.abstract, old.authors_text);
+  INSERT INTO papers_fts(rowid, title, abstract, authors_text) VALUES (new.pk, new.title, new.abstract, new.authors_text);
+END;`;
+
+export const DROP_FTS_TRIGGERS = `
+DROP TRIGGER IF EXISTS papers_fts_insert;
+DROP TRIGGER IF EXISTS papers_fts_delete;
+DROP TRIGGER IF EXISTS papers_fts_update;`;
+
+export const MIGRATIONS: string[] = [
+  // 1: papers, their versions, authors, categories, links, source signals, ingest bookkeeping, keyword index.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE papers (
+    pk               INTEGER PRIMARY KEY,      -- stable rowid for the keyword index
+    id               TEXT NOT NULL UNIQUE,     -- canonical arXiv id, no version
+    title            TEXT NOT NULL,
+    abstract         TEXT NOT NULL DEFAULT '',
+    authors_text     TEXT NOT NULL DEFAULT '', -- "A, B, C": what the keyword index sees
+    categories       TEXT NOT NULL DEFAULT '', -- space-separated, primary first
+    primary_category TEXT,
+    published_at     TEXT,                     -- v1, ISO UTC
+    updated_at       TEXT,                     -- latest version, ISO UTC
+    listed_at        TEXT NOT NULL,            -- the instant the paper entered a daily list
+    listed_explicit  INTEGER NOT NULL DEFAULT 0, -- 1: a source listed it on a day; 0: derived from publication
+    latest_version   INTEGER,
+    comments         TEXT,
+    journal_ref      TEXT,
+    doi              TEXT,
+    license          TEXT,
+    report_no        TEXT,
+    project_page     TEXT,
+    content_hash     TEXT NOT NULL,            -- of everything above, to tell "unchanged" from "updated"
+    added_at         TEXT NOT NULL,
+    changed_at       TEXT NOT NULL
+  );
+  CREATE INDEX papers_listed_at ON papers (listed_at);
+  CREATE INDEX papers_published_at ON papers (published_at);
+
+  CREATE TABLE paper_versions (
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    version    INTEGER NOT NULL,
+    created_at TEXT,
+    size       TEXT,
+    PRIMARY KEY (paper_pk, version)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE authors (
+    pk         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,             -- first spelling seen
+    normalized TEXT NOT NULL UNIQUE       -- where spellings meet (see paper/text.ts)
+  );
+  CREATE TABLE paper_authors (
+    paper_pk  INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    author_pk INTEGER NOT NULL REFERENCES authors (pk),
+    name      TEXT NOT NULL,              -- as this paper spells it
+    PRIMARY KEY (paper_pk, position)
+  ) WITHOUT ROWID;
+  CREATE INDEX paper_authors_author ON paper_authors (author_pk);
+
+  CREATE TABLE paper_categories (
+    category TEXT NOT NULL COLLATE NOCASE,
+    paper_pk INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    PRIMARY KEY (category, paper_pk)
+  ) WITHOUT ROWID;
+  CREATE INDEX paper_categories_paper ON paper_categories (paper_pk);
+
+  CREATE TABLE paper_links (
+    paper_pk INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    kind     TEXT NOT NULL CHECK (kind IN ('code')),
+    url      TEXT NOT NULL,
+    PRIMARY KEY (paper_pk, kind, url)
+  ) WITHOUT ROWID;
+
+  -- What Hugging Face's daily list said of a paper, latest observation.
+  CREATE TABLE hf_signals (
+    paper_pk     INTEGER PRIMARY KEY REFERENCES papers (pk) ON DELETE CASCADE,
+    upvotes      INTEGER NOT NULL,
+    num_comments INTEGER,
+    submitter    TEXT,
+    github_repo  TEXT,
+    github_stars INTEGER,
+    ai_summary   TEXT,
+    ai_keywords  TEXT,                    -- JSON array
+    daily_date   TEXT NOT NULL,
+    organization TEXT
+  );
+  -- Every distinct observation of a source's counts, so trends can be drawn later.
+  CREATE TABLE signal_samples (
+    paper_pk     INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    source       TEXT NOT NULL,
+    observed_at  TEXT NOT NULL,
+    upvotes      INTEGER,
+    github_stars INTEGER,
+    PRIMARY KEY (paper_pk, source, observed_at)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE ingest_runs (
+    id          INTEGER PRIMARY KEY,
+    command     TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    read        INTEGER NOT NULL DEFAULT 0,
+    added       INTEGER NOT NULL DEFAULT 0,
+    updated     INTEGER NOT NULL DEFAULT 0,
+    unchanged   INTEGER NOT NULL DEFAULT 0,
+    skipped     INTEGER NOT NULL DEFAULT 0,
+    errors      INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE ingest_errors (
+    run_id   INTEGER NOT NULL REFERENCES ingest_runs (id) ON DELETE CASCADE,
+    source   TEXT NOT NULL,
+    position TEXT NOT NULL,
+    reason   TEXT NOT NULL
+  );
+  CREATE INDEX ingest_errors_run ON ingest_errors (run_id);
+
+  CREATE TABLE harvest_state (
+    key              TEXT PRIMARY KEY,
+    resumption_token TEXT,
+    harvested        INTEGER NOT NULL DEFAULT 0,
+    completed_at     TEXT,
+    updated_at       TEXT NOT NULL
+  );
+
+  -- Title weighted above abstract above authors at query time (bm25 weights in sqlite.ts).
+  CREATE VIRTUAL TABLE papers_fts USING fts5 (
+    title, abstract, authors_text,
+    content = 'papers', content_rowid = 'pk',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+  );
+  ${FTS_TRIGGERS}
+  `,
+];

@@ -1,0 +1,454 @@
+// The Store on an embedded SQLite file (better-sqlite3, WAL). Reads go through Kysely so that a
+// PostgreSQL store can share their shape; writes and the keyword index use prepared statements
+// on the same connection, because bulk imports live or die by per-row cost.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql, type Selectable } from 'kysely';
+import { normalizeAuthorName } from '../paper/text.ts';
+import type { PaperRecord, RecordError } from '../paper/types.ts';
+import { hashPaper, mergePaper, type PaperState } from './merge.ts';
+import { DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS } from './migrations.ts';
+import type { Database, PapersTable } from './schema.ts';
+import { buildMatch } from './fts.ts';
+import {
+  MARK_END,
+  MARK_START,
+  type DayCount,
+  type HarvestState,
+  type IngestRun,
+  type IngestRunSummary,
+  type ListOptions,
+  type PaperDetail,
+  type PaperSummary,
+  type SearchPage,
+  type SearchQuery,
+  type Store,
+  type StoreStats,
+  type UpsertOutcome,
+} from './store.ts';
+
+/** bm25 column weights: title, abstract, authors. */
+const BM25 = 'bm25(papers_fts, 4.0, 2.0, 1.0)';
+const FTS_DIRTY = 'fts_dirty';
+
+export async function openSqliteStore(path: string): Promise<Store> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL'); // with WAL: durable at every commit except on power loss
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  repairKeywordIndex(db);
+  return new SqliteStore(db);
+}
+
+function migrate(db: BetterSqlite3.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`The database was written by a newer Paperboy (schema ${current}, this one knows ${MIGRATIONS.length}). Upgrade Paperboy.`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** A bulk import killed half-way left the index stale and its triggers off: rebuild it. */
+function repairKeywordIndex(db: BetterSqlite3.Database): void {
+  const dirty = db.prepare('SELECT value FROM meta WHERE key = ?').get(FTS_DIRTY);
+  if (dirty) rebuildKeywordIndex(db);
+}
+
+function rebuildKeywordIndex(db: BetterSqlite3.Database): void {
+  db.transaction(() => {
+    db.exec(`INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');`);
+    db.exec(FTS_TRIGGERS);
+    db.prepare('DELETE FROM meta WHERE key = ?').run(FTS_DIRTY);
+  })();
+}
+
+type PaperRow = Selectable<PapersTable>;
+
+class SqliteStore implements Store {
+  private readonly k: Kysely<Database>;
+  private readonly statements: ReturnType<typeof prepareWrites>;
+  private readonly authorPks = new Map<string, number>();
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    this.k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
+    this.statements = prepareWrites(db);
+  }
+
+  async upsertPapers(records: PaperRecord[]): Promise<UpsertOutcome[]> {
+    if (records.length === 0) return [];
+    const now = new Date().toISOString();
+    return this.db.transaction(() => records.map((r) => this.upsertOne(r, now)))();
+  }
+
+  private upsertOne(record: PaperRecord, now: string): UpsertOutcome {
+    const s = this.statements;
+    const row = s.findPaper.get(record.id) as PaperRow | undefined;
+    const existing = row ? this.loadState(row) : undefined;
+    const state = mergePaper(existing, record, now);
+    const hash = hashPaper(state);
+    if (row && row.content_hash === hash) return 'unchanged';
+
+    const columns = {
+      id: state.id,
+      title: state.title,
+      abstract: state.abstract,
+      authors_text: state.authors.join(', '),
+      categories: state.categories.join(' '),
+      primary_category: state.categories[0] ?? null,
+      published_at: state.published ?? null,
+      updated_at: state.updated ?? null,
+      listed_at: state.listedAt,
+      listed_explicit: state.listedExplicit ? 1 : 0,
+      latest_version: state.latestVersion ?? null,
+      comments: state.comments ?? null,
+      journal_ref: state.journalRef ?? null,
+      doi: state.doi ?? null,
+      license: state.license ?? null,
+      report_no: state.reportNo ?? null,
+      project_page: state.projectPage ?? null,
+      content_hash: hash,
+      changed_at: now,
+    };
+    let pk: number;
+    if (row) {
+      pk = row.pk;
+      s.updatePaper.run({ ...columns, pk });
+      for (const clear of [s.clearVersions, s.clearAuthors, s.clearCategories, s.clearLinks]) clear.run(pk);
+    } else {
+      pk = Number(s.insertPaper.run({ ...columns, added_at: now }).lastInsertRowid);
+    }
+    for (const v of state.versions) s.insertVersion.run(pk, v.version, v.created ?? null, v.size ?? null);
+    state.authors.forEach((name, i) => s.insertPaperAuthor.run(pk, i, this.authorPk(name), name));
+    for (const c of new Set(state.categories)) s.insertCategory.run(c, pk);
+    for (const url of state.codeUrls) s.insertLink.run(pk, 'code', url);
+    if (state.hf && !sameSignals(existing, state)) {
+      const hf = state.hf;
+      s.upsertHf.run({
+        paper_pk: pk, upvotes: hf.upvotes, num_comments: hf.numComments ?? null, submitter: hf.submitter ?? null,
+        github_repo: hf.githubRepo ?? null, github_stars: hf.githubStars ?? null, ai_summary: hf.aiSummary ?? null,
+        ai_keywords: hf.aiKeywords ? JSON.stringify(hf.aiKeywords) : null, daily_date: hf.dailyDate, organization: hf.organization ?? null,
+      });
+      s.insertSample.run(pk, 'huggingface', now, hf.upvotes, hf.githubStars ?? null);
+    }
+    return row ? 'updated' : 'added';
+  }
+
+  private authorPk(name: string): number {
+    const key = normalizeAuthorName(name) || name;
+    let pk = this.authorPks.get(key);
+    if (pk === undefined) {
+      const s = this.statements;
+      pk = (s.findAuthor.get(key) as { pk: number } | undefined)?.pk ?? Number(s.insertAuthor.run(name, key).lastInsertRowid);
+      if (this.authorPks.size > 200_000) this.authorPks.clear(); // bound memory on huge imports
+      this.authorPks.set(key, pk);
+    }
+    return pk;
+  }
+
+  private loadState(row: PaperRow): PaperState {
+    const s = this.statements;
+    const versions = s.versionsOf.all(row.pk) as { version: number; created_at: string | null; size: string | null }[];
+    const hf = s.hfOf.get(row.pk) as Selectable<Database['hf_signals']> | undefined;
+    return {
+      id: row.id,
+      title: row.title,
+      abstract: row.abstract,
+      authors: (s.authorsOf.all(row.pk) as { name: string }[]).map((a) => a.name),
+      categories: row.categories ? row.categories.split(' ') : [],
+      published: row.published_at ?? undefined,
+      updated: row.updated_at ?? undefined,
+      listedAt: row.listed_at,
+      listedExplicit: row.listed_explicit === 1,
+      latestVersion: row.latest_version ?? undefined,
+      comments: row.comments ?? undefined,
+      journalRef: row.journal_ref ?? undefined,
+      doi: row.doi ?? undefined,
+      license: row.license ?? undefined,
+      reportNo: row.report_no ?? undefined,
+      projectPage: row.project_page ?? undefined,
+      versions: versions.map((v) => ({ version: v.version, created: v.created_at ?? '', size: v.size ?? undefined })),
+      codeUrls: (s.linksOf.all(row.pk) as { url: string }[]).map((l) => l.url),
+      hf: hf ? hfFromRow(hf) : undefined,
+    };
+  }
+
+  async bulk<T>(work: () => Promise<T>): Promise<T> {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(FTS_DIRTY, new Date().toISOString());
+      this.db.exec(DROP_FTS_TRIGGERS);
+    })();
+    try {
+      return await work();
+    } finally {
+      rebuildKeywordIndex(this.db);
+    }
+  }
+
+  async getPaper(id: string): Promise<PaperDetail | undefined> {
+    const row = await this.k.selectFrom('papers').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const state = this.loadState(row);
+    const [summary] = await this.summaries([row]);
+    return {
+      ...summary!,
+      comments: state.comments,
+      journalRef: state.journalRef,
+      doi: state.doi,
+      license: state.license,
+      reportNo: state.reportNo,
+      versions: state.versions,
+      codeUrls: state.codeUrls,
+      hf: state.hf,
+      addedAt: row.added_at,
+    };
+  }
+
+  /** Turns paper rows into summaries with their authors and signals, in the rows' order. */
+  private async summaries(rows: PaperRow[]): Promise<PaperSummary[]> {
+    if (rows.length === 0) return [];
+    const pks = rows.map((r) => r.pk);
+    const authors = await this.k.selectFrom('paper_authors').select(['paper_pk', 'name']).where('paper_pk', 'in', pks).orderBy('paper_pk').orderBy('position').execute();
+    const signals = await this.k.selectFrom('hf_signals').selectAll().where('paper_pk', 'in', pks).execute();
+    const authorsOf = new Map<number, string[]>();
+    for (const a of authors) (authorsOf.get(a.paper_pk) ?? authorsOf.set(a.paper_pk, []).get(a.paper_pk)!).push(a.name);
+    const signalsOf = new Map(signals.map((s) => [s.paper_pk, s]));
+    return rows.map((r) => {
+      const hf = signalsOf.get(r.pk);
+      return {
+        id: r.id,
+        title: r.title,
+        abstract: r.abstract,
+        authors: authorsOf.get(r.pk) ?? [],
+        categories: r.categories ? r.categories.split(' ') : [],
+        primaryCategory: r.primary_category ?? undefined,
+        published: r.published_at ?? undefined,
+        updated: r.updated_at ?? undefined,
+        listedAt: r.listed_at,
+        latestVersion: r.latest_version ?? undefined,
+        upvotes: hf?.upvotes,
+        numComments: hf?.num_comments ?? undefined,
+        githubRepo: hf?.github_repo ?? undefined,
+        githubStars: hf?.github_stars ?? undefined,
+        projectPage: r.project_page ?? undefined,
+      };
+    });
+  }
+
+  async listPapers(from: string, to: string, options: ListOptions = {}): Promise<PaperSummary[]> {
+    let q = this.k
+      .selectFrom('papers as p')
+      .leftJoin('hf_signals as h', 'h.paper_pk', 'p.pk')
+      .selectAll('p')
+      .where('p.listed_at', '>=', from)
+      .where('p.listed_at', '<', to);
+    q = options.sort === 'recent'
+      ? q.orderBy('p.listed_at', 'desc')
+      : q.orderBy(sql`coalesce(h.upvotes, 0)`, 'desc').orderBy('p.listed_at', 'desc');
+    const rows = await q.orderBy('p.id').limit(options.limit ?? 50).offset(options.offset ?? 0).execute();
+    return this.summaries(rows);
+  }
+
+  async countPapers(from: string, to: string): Promise<number> {
+    const r = await this.k.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).where('listed_at', '>=', from).where('listed_at', '<', to).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async dayCounts(from: string, to: string): Promise<DayCount[]> {
+    const rows = await this.k
+      .selectFrom('papers')
+      .select([sql<string>`substr(listed_at, 1, 10)`.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
+      .where('listed_at', '>=', from)
+      .where('listed_at', '<', to)
+      .groupBy(sql`substr(listed_at, 1, 10)`)
+      .orderBy('day')
+      .execute();
+    return rows.map((r) => ({ day: r.day, count: Number(r.count) }));
+  }
+
+  async latestDay(): Promise<string | undefined> {
+    const r = await this.k.selectFrom('papers').select('listed_at').orderBy('listed_at', 'desc').limit(1).executeTakeFirst();
+    return r?.listed_at.slice(0, 10);
+  }
+
+  async neighbourDays(day: string): Promise<{ previous?: string; next?: string }> {
+    const start = `${day}T00:00:00.000Z`;
+    const end = `${day}T23:59:59.999Z~`;
+    const prev = await this.k.selectFrom('papers').select('listed_at').where('listed_at', '<', start).orderBy('listed_at', 'desc').limit(1).executeTakeFirst();
+    const next = await this.k.selectFrom('papers').select('listed_at').where('listed_at', '>', end).orderBy('listed_at', 'asc').limit(1).executeTakeFirst();
+    return { previous: prev?.listed_at.slice(0, 10), next: next?.listed_at.slice(0, 10) };
+  }
+
+  async search(query: SearchQuery, options: { limit?: number; offset?: number } = {}): Promise<SearchPage> {
+    const limit = options.limit ?? 20;
+    const offset = options.offset ?? 0;
+    const match = buildMatch(query);
+    const filters: string[] = [];
+    const params: unknown[] = [];
+    if (query.categories.length > 0) {
+      filters.push(`p.pk IN (SELECT paper_pk FROM paper_categories WHERE ${query.categories.map(() => `(category = ? OR category LIKE ? || '.%')`).join(' OR ')})`);
+      for (const c of query.categories) params.push(c, c);
+    }
+    if (query.since) { filters.push(`coalesce(p.published_at, p.listed_at) >= ?`); params.push(query.since); }
+    if (query.until) { filters.push(`coalesce(p.published_at, p.listed_at) < ?`); params.push(nextDay(query.until)); }
+    const where = filters.length > 0 ? ` AND ${filters.join(' AND ')}` : '';
+
+    if (match === undefined) {
+      // Filters alone (cat:, since:): nothing to rank by, so the newest first.
+      const base = `FROM papers p WHERE 1 = 1${where}`;
+      const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(...params) as { n: number }).n;
+      const rows = this.db.prepare(`SELECT p.* ${base} ORDER BY coalesce(p.published_at, p.listed_at) DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as PaperRow[];
+      const papers = await this.summaries(rows);
+      return { total, hits: papers.map((paper) => ({ paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract.slice(0, 300) })) };
+    }
+    const base = `FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?${where}`;
+    const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(match, ...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(
+        `SELECT p.*, ${BM25} AS score,
+                highlight(papers_fts, 0, '${MARK_START}', '${MARK_END}') AS title_marked,
+                snippet(papers_fts, 1, '${MARK_START}', '${MARK_END}', '…', 40) AS snippet_marked
+         ${base} ORDER BY score LIMIT ? OFFSET ?`,
+      )
+      .all(match, ...params, limit, offset) as (PaperRow & { score: number; title_marked: string; snippet_marked: string })[];
+    const papers = await this.summaries(rows);
+    return {
+      total,
+      hits: rows.map((r, i) => ({ paper: papers[i]!, score: r.score, titleMarked: r.title_marked, snippetMarked: r.snippet_marked })),
+    };
+  }
+
+  async similarByKeywords(id: string, limit = 6): Promise<PaperSummary[]> {
+    const row = this.statements.findPaper.get(id) as PaperRow | undefined;
+    if (!row) return [];
+    const match = buildSimilarMatch(`${row.title} ${row.title} ${row.abstract}`);
+    if (!match) return [];
+    const rows = this.db
+      .prepare(`SELECT p.* FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? AND p.pk <> ? ORDER BY ${BM25} LIMIT ?`)
+      .all(match, row.pk, limit) as PaperRow[];
+    return this.summaries(rows);
+  }
+
+  async startIngestRun(command: string): Promise<number> {
+    const r = await this.k.insertInto('ingest_runs').values({ command, started_at: new Date().toISOString(), status: 'running', read: 0, added: 0, updated: 0, unchanged: 0, skipped: 0, errors: 0 }).executeTakeFirstOrThrow();
+    return Number(r.insertId);
+  }
+
+  async recordIngestErrors(runId: number, errors: RecordError[]): Promise<void> {
+    if (errors.length === 0) return;
+    const insert = this.db.prepare('INSERT INTO ingest_errors (run_id, source, position, reason) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => { for (const e of errors) insert.run(runId, e.source, e.position, e.reason); })();
+  }
+
+  async finishIngestRun(runId: number, summary: IngestRunSummary, status: 'done' | 'failed'): Promise<void> {
+    await this.k.updateTable('ingest_runs').set({ ...summary, status, finished_at: new Date().toISOString() }).where('id', '=', runId).execute();
+  }
+
+  async recentIngestErrors(runId: number, limit = 20): Promise<RecordError[]> {
+    return this.k.selectFrom('ingest_errors').select(['source', 'position', 'reason']).where('run_id', '=', runId).limit(limit).execute();
+  }
+
+  async getHarvestState(key: string): Promise<HarvestState | undefined> {
+    const r = await this.k.selectFrom('harvest_state').selectAll().where('key', '=', key).executeTakeFirst();
+    return r && { key: r.key, resumptionToken: r.resumption_token ?? undefined, harvested: r.harvested, completedAt: r.completed_at ?? undefined, updatedAt: r.updated_at };
+  }
+
+  async saveHarvestState(state: HarvestState): Promise<void> {
+    const row = { key: state.key, resumption_token: state.resumptionToken ?? null, harvested: state.harvested, completed_at: state.completedAt ?? null, updated_at: state.updatedAt };
+    await this.k.insertInto('harvest_state').values(row).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
+  }
+
+  async stats(): Promise<StoreStats> {
+    const count = (table: string) => (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const days = this.db.prepare('SELECT min(listed_at) AS first, max(listed_at) AS last FROM papers').get() as { first: string | null; last: string | null };
+    const categories = this.db.prepare('SELECT primary_category AS category, count(*) AS count FROM papers WHERE primary_category IS NOT NULL GROUP BY primary_category ORDER BY count DESC LIMIT 15').all() as { category: string; count: number }[];
+    const lastRun = await this.k.selectFrom('ingest_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return {
+      papers: count('papers'),
+      versions: count('paper_versions'),
+      authors: count('authors'),
+      withAbstract: (this.db.prepare(`SELECT count(*) AS n FROM papers WHERE abstract <> ''`).get() as { n: number }).n,
+      withHfSignals: count('hf_signals'),
+      firstDay: days.first?.slice(0, 10),
+      lastDay: days.last?.slice(0, 10),
+      categories,
+      lastRun: lastRun && toIngestRun(lastRun),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+function prepareWrites(db: BetterSqlite3.Database) {
+  const paperColumns = ['id', 'title', 'abstract', 'authors_text', 'categories', 'primary_category', 'published_at', 'updated_at', 'listed_at', 'listed_explicit', 'latest_version', 'comments', 'journal_ref', 'doi', 'license', 'report_no', 'project_page', 'content_hash', 'changed_at'];
+  return {
+    findPaper: db.prepare('SELECT * FROM papers WHERE id = ?'),
+    insertPaper: db.prepare(`INSERT INTO papers (${paperColumns.join(', ')}, added_at) VALUES (${paperColumns.map((c) => `@${c}`).join(', ')}, @added_at)`),
+    updatePaper: db.prepare(`UPDATE papers SET ${paperColumns.map((c) => `${c} = @${c}`).join(', ')} WHERE pk = @pk`),
+    clearVersions: db.prepare('DELETE FROM paper_versions WHERE paper_pk = ?'),
+    clearAuthors: db.prepare('DELETE FROM paper_authors WHERE paper_pk = ?'),
+    clearCategories: db.prepare('DELETE FROM paper_categories WHERE paper_pk = ?'),
+    clearLinks: db.prepare('DELETE FROM paper_links WHERE paper_pk = ?'),
+    insertVersion: db.prepare('INSERT INTO paper_versions (paper_pk, version, created_at, size) VALUES (?, ?, ?, ?)'),
+    findAuthor: db.prepare('SELECT pk FROM authors WHERE normalized = ?'),
+    insertAuthor: db.prepare('INSERT INTO authors (name, normalized) VALUES (?, ?)'),
+    insertPaperAuthor: db.prepare('INSERT INTO paper_authors (paper_pk, position, author_pk, name) VALUES (?, ?, ?, ?)'),
+    insertCategory: db.prepare('INSERT OR IGNORE INTO paper_categories (category, paper_pk) VALUES (?, ?)'),
+    insertLink: db.prepare('INSERT OR IGNORE INTO paper_links (paper_pk, kind, url) VALUES (?, ?, ?)'),
+    upsertHf: db.prepare(`INSERT OR REPLACE INTO hf_signals (paper_pk, upvotes, num_comments, submitter, github_repo, github_stars, ai_summary, ai_keywords, daily_date, organization)
+                          VALUES (@paper_pk, @upvotes, @num_comments, @submitter, @github_repo, @github_stars, @ai_summary, @ai_keywords, @daily_date, @organization)`),
+    insertSample: db.prepare('INSERT OR REPLACE INTO signal_samples (paper_pk, source, observed_at, upvotes, github_stars) VALUES (?, ?, ?, ?, ?)'),
+    versionsOf: db.prepare('SELECT version, created_at, size FROM paper_versions WHERE paper_pk = ? ORDER BY version'),
+    authorsOf: db.prepare('SELECT name FROM paper_authors WHERE paper_pk = ? ORDER BY position'),
+    linksOf: db.prepare('SELECT url FROM paper_links WHERE paper_pk = ? ORDER BY url'),
+    hfOf: db.prepare('SELECT * FROM hf_signals WHERE paper_pk = ?'),
+  };
+}
+
+function hfFromRow(r: Selectable<Database['hf_signals']>): NonNullable<PaperState['hf']> {
+  return {
+    upvotes: r.upvotes,
+    numComments: r.num_comments ?? undefined,
+    submitter: r.submitter ?? undefined,
+    githubRepo: r.github_repo ?? undefined,
+    githubStars: r.github_stars ?? undefined,
+    aiSummary: r.ai_summary ?? undefined,
+    aiKeywords: r.ai_keywords ? (JSON.parse(r.ai_keywords) as string[]) : undefined,
+    dailyDate: r.daily_date,
+    organization: r.organization ?? undefined,
+  };
+}
+
+function sameSignals(existing: PaperState | undefined, merged: PaperState): boolean {
+  return existing?.hf !== undefined && hashPaper({ ...merged, hf: existing.hf }) === hashPaper(merged);
+}
+
+function toIngestRun(r: Selectable<Database['ingest_runs']>): IngestRun {
+  return { id: r.id, command: r.command, startedAt: r.started_at, finishedAt: r.finished_at ?? undefined, status: r.status, read: r.read, added: r.added, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, errors: r.errors };
+}
+
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+}
+
+const STOPWORDS = new Set('a an and are as at be by for from has have in is it its of on or that the this to was were which with we our us can these those using via into than then there their also such based show shows paper propose proposed approach method methods results new two one however while both between'.split(' '));
+
+/** An OR query of a text's distinctive words; BM25's idf then favours the rarer ones. */
+function buildSimilarMatch(text: string): string | undefined {
+  const words = (text.toLowerCase().match(/\p{L}[\p{L}\p{N}-]{2,}/gu) ?? []).filter((w) => !STOPWORDS.has(w));
+  const distinct = [...new Set(words)].slice(0, 40);
+  return distinct.length > 0 ? distinct.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ') : undefined;
+}

@@ -1,0 +1,117 @@
+// Pieces that several pages share: the paper card, author lines, category chips, the pager.
+import type { PaperSummary } from '../store/store.ts';
+import { html, join, type Html } from './html.ts';
+import { renderMath, snippet } from './math.ts';
+import { formatDay } from './periods.ts';
+import { authorPath, categoryPath, paperPath } from './urls.ts';
+
+const CARD_AUTHORS = 4;
+const CARD_ABSTRACT_CHARS = 300;
+
+export interface CardOptions {
+  /** Title and abstract already rendered (search results with their matches marked). */
+  titleHtml?: Html;
+  abstractHtml?: Html;
+}
+
+export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html {
+  const day = (paper.listedAt || paper.published || '').slice(0, 10);
+  const abstract = options.abstractHtml ?? (paper.abstract ? renderMath(snippet(paper.abstract, CARD_ABSTRACT_CHARS)) : undefined);
+  return html`<article class="card">
+  ${upvoteBadge(paper.upvotes)}
+  <div class="card-body">
+    <h3 class="card-title"><a href="${paperPath(paper.id)}">${options.titleHtml ?? renderMath(paper.title)}</a></h3>
+    ${paper.authors.length > 0 ? html`<p class="authors">${authorList(paper.authors, CARD_AUTHORS, false)}</p>` : ''}
+    ${abstract ? html`<p class="abstract">${abstract}</p>` : ''}
+    <div class="meta">
+      <span class="paper-id">arXiv:${paper.id}</span>
+      ${day ? html`<time datetime="${day}">${formatDay(day, 'short')}</time>` : ''}
+      ${paper.githubRepo ? githubLink(paper.githubRepo, paper.githubStars) : ''}
+      ${paper.numComments ? html`<span class="comments" title="Comments on Hugging Face">${commentIcon} ${paper.numComments}</span>` : ''}
+      ${categoryChips(paper.categories.slice(0, 4))}
+    </div>
+  </div>
+</article>`;
+}
+
+/** The vote count in a box on the card's left, as Hugging Face shows it. */
+export function upvoteBadge(upvotes: number | undefined): Html {
+  if (upvotes === undefined) {
+    return html`<div class="votes votes-none" title="No upvotes imported for this paper"><span class="arrow" aria-hidden="true">▲</span><span class="count">–</span></div>`;
+  }
+  return html`<div class="votes" title="${upvotes} upvotes on Hugging Face"><span class="arrow" aria-hidden="true">▲</span><span class="count">${compactNumber(upvotes)}</span><span class="visually-hidden"> upvotes</span></div>`;
+}
+
+/**
+ * Names, each linking to a search for the author. With `max`, the first few and a count of the rest.
+ */
+export function authorList(authors: string[], max = Infinity, links = true): Html {
+  const shown = authors.slice(0, max);
+  const names = shown.map((a) => (links ? html`<a href="${authorPath(a)}">${a}</a>` : html`${a}`));
+  const rest = authors.length - shown.length;
+  return html`${join(names, ', ')}${rest > 0 ? html` <span class="et-al">et al. (+${rest})</span>` : ''}`;
+}
+
+export function categoryChips(categories: string[]): Html {
+  return html`${categories.map((c) => html`<a class="chip" href="${categoryPath(c)}">${c}</a>`)}`;
+}
+
+export function githubLink(url: string, stars: number | undefined): Html {
+  return html`<a class="gh" href="${safeUrl(url)}" rel="noopener nofollow">${githubIcon} GitHub${stars !== undefined ? html` <span class="stars" title="${stars} stars">★ ${compactNumber(stars)}</span>` : ''}</a>`;
+}
+
+/** 1234 -> 1.2k */
+export function compactNumber(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0).replace(/\.0$/, '')}k`;
+  return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+}
+
+/** Only http(s) links leave the site; anything else (javascript:, data:) becomes a harmless "#". */
+export function safeUrl(url: string): string {
+  return /^https?:\/\//i.test(url.trim()) ? url.trim() : '#';
+}
+
+export interface PagerOptions {
+  page: number;
+  pages: number;
+  href: (page: number) => string;
+}
+
+export function pager({ page, pages, href }: PagerOptions): Html {
+  if (pages <= 1) return html``;
+  const numbers = pageNumbers(page, pages);
+  return html`<nav class="pager" aria-label="Pages">
+  ${page > 1 ? html`<a rel="prev" href="${href(page - 1)}">← Previous</a>` : html`<span class="disabled">← Previous</span>`}
+  ${numbers.map((n) =>
+    n === undefined
+      ? html`<span class="gap">…</span>`
+      : n === page
+        ? html`<span class="current" aria-current="page">${n}</span>`
+        : html`<a href="${href(n)}">${n}</a>`,
+  )}
+  ${page < pages ? html`<a rel="next" href="${href(page + 1)}">Next →</a>` : html`<span class="disabled">Next →</span>`}
+</nav>`;
+}
+
+/** 1 … 4 5 [6] 7 8 … 20: the first, the last and two either side of the current page. */
+function pageNumbers(page: number, pages: number): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  for (let n = 1; n <= pages; n++) {
+    if (n === 1 || n === pages || Math.abs(n - page) <= 2) out.push(n);
+    else if (out[out.length - 1] !== undefined) out.push(undefined);
+  }
+  return out;
+}
+
+export function notice(kind: 'info' | 'warning', body: Html | string): Html {
+  return html`<div class="notice notice-${kind}" role="${kind === 'warning' ? 'alert' : 'status'}">${body}</div>`;
+}
+
+/** `code` spans in a plain sentence (used for the import hint) become <code>. */
+export function withCode(text: string): Html {
+  return html`${text.split(/`([^`]+)`/).map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : part))}`;
+}
+
+const githubIcon = html`<svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false"><path fill="currentColor" d="M8 0C3.58 0 0 3.58 0 8c0 3.54 2.29 6.53 5.47 7.59.4.07.55-.17.55-.38 0-.19-.01-.82-.01-1.49-2.01.37-2.53-.49-2.69-.94-.09-.23-.48-.94-.82-1.13-.28-.15-.68-.52-.01-.53.63-.01 1.08.58 1.23.82.72 1.21 1.87.87 2.33.66.07-.52.28-.87.51-1.07-1.78-.2-3.64-.89-3.64-3.95 0-.87.31-1.59.82-2.15-.08-.2-.36-1.02.08-2.12 0 0 .67-.21 2.2.82.64-.18 1.32-.27 2-.27.68 0 1.36.09 2 .27 1.53-1.04 2.2-.82 2.2-.82.44 1.1.16 1.92.08 2.12.51.56.82 1.27.82 2.15 0 3.07-1.87 3.75-3.65 3.95.29.25.54.73.54 1.48 0 1.07-.01 1.93-.01 2.2 0 .21.15.46.55.38A8.013 8.013 0 0016 8c0-4.42-3.58-8-8-8z"/></svg>`;
+const commentIcon = html`<svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false"><path fill="currentColor" d="M2 2.75C2 1.78 2.78 1 3.75 1h8.5c.97 0 1.75.78 1.75 1.75v6.5c0 .97-.78 1.75-1.75 1.75H7.06l-2.6 2.6A.75.75 0 013.2 13V11h-.45A1.75 1.75 0 011 9.25v-6.5z"/></svg>`;

@@ -1,0 +1,125 @@
+// Errors a request can run into, and how they reach the person who made it: a page for the
+// browser, {error, message} for /api. A 4xx always says what to do instead; a 500 never shows a
+// stack trace (it goes to the log).
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebContext } from './context.ts';
+import { html, type Html } from './html.ts';
+import { layout } from './layout.ts';
+
+export interface Link {
+  href: string;
+  label: string;
+}
+
+/** An error whose message is meant for the user. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly links: Link[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** What each query parameter expects, in words; used to explain a failed validation. */
+const PARAMETER_HINTS: Record<string, string> = {
+  date: 'a day written YYYY-MM-DD, like 2024-05-31',
+  from: 'a day written YYYY-MM-DD, like 2024-05-01',
+  to: 'a day written YYYY-MM-DD, like 2024-05-31',
+  since: 'a day written YYYY-MM-DD, like 2024-01-01',
+  until: 'a day written YYYY-MM-DD, like 2024-12-31',
+  page: 'a whole number from 1 to 1000, like 2',
+  sort: 'either "upvotes" (the default) or "recent"',
+  q: 'a search of at most 500 characters, given once',
+  cat: 'an arXiv category like cs.LG or math, given once',
+  limit: 'a whole number from 1 to 100',
+  offset: 'a whole number from 0 to 10000',
+};
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'That request did not work',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Request too large',
+  414: 'Address too long',
+  415: 'Unsupported content',
+};
+
+export function isApiRequest(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0]!;
+  return path.startsWith('/api/') || path === '/api' || path === '/healthz';
+}
+
+export function installErrorHandlers(app: FastifyInstance, ctx: WebContext): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      return sendError(request, reply, ctx, 400, validationMessage(error, request));
+    }
+    const status = error.statusCode ?? 500;
+    if (error instanceof HttpError || (status >= 400 && status < 500)) {
+      const links = error instanceof HttpError ? error.links : [];
+      return sendError(request, reply, ctx, status, error.message, links);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendError(request, reply, ctx, 500, 'Something went wrong on our side. It has been logged; please try again in a moment.');
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    return sendError(request, reply, ctx, 404, `There is no page at ${truncate(path, 120)}.`, [
+      { href: '/', label: 'Today’s papers' },
+      { href: '/search', label: 'Search' },
+    ]);
+  });
+}
+
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: WebContext,
+  status: number,
+  message: string,
+  links: Link[] = [],
+): FastifyReply {
+  reply.code(status);
+  if (isApiRequest(request)) {
+    return reply.type('application/json; charset=utf-8').send({ error: errorName(status), message, statusCode: status });
+  }
+  const title = STATUS_TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'That request did not work');
+  return reply.type('text/html; charset=utf-8').send(errorPage(ctx, status, title, html`<p class="lead">${message}</p>`, links));
+}
+
+/** A full error page; `detail` is the explanation (already Html). */
+export function errorPage(ctx: WebContext, status: number, title: string, detail: Html, links: Link[] = []): string {
+  const all = links.length > 0 ? links : [{ href: '/', label: 'Back to the latest papers' }];
+  return layout(ctx.site, {
+    title,
+    section: 'error',
+    body: html`<section class="error-page">
+  <p class="error-code">${status}</p>
+  <h1>${title}</h1>
+  ${detail}
+  <ul class="error-links">${all.map((l) => html`<li><a href="${l.href}">${l.label}</a></li>`)}</ul>
+</section>`,
+  });
+}
+
+function validationMessage(error: FastifyError, request: FastifyRequest): string {
+  const first = error.validation![0]!;
+  const params = first.params as { missingProperty?: string };
+  const name = params.missingProperty ?? first.instancePath.replace(/^\//, '').split('/')[0]!;
+  const hint = PARAMETER_HINTS[name];
+  if (!hint) return `This request has a bad parameter (${error.message}).`;
+  const given = (request.query as Record<string, unknown> | undefined)?.[name] ?? (request.params as Record<string, unknown> | undefined)?.[name];
+  const shown = given === undefined ? '' : ` You gave ${JSON.stringify(truncate(String(given), 60))}.`;
+  return `The parameter "${name}" expects ${hint}.${shown}`;
+}
+
+function errorName(status: number): string {
+  return { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 500: 'Internal Server Error' }[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
+
+export function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}

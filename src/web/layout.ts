@@ -1,0 +1,67 @@
+// The frame around every page: head, header with search and navigation, footer.
+import type { FastifyReply } from 'fastify';
+import type { Site } from './context.ts';
+import { html, type Html } from './html.ts';
+
+export type Section = 'day' | 'week' | 'month' | 'search' | 'paper' | 'error';
+
+export interface PageOptions {
+  title: string;             // the page's own title; the site name is added
+  body: Html;
+  section?: Section;
+  q?: string;                // keeps the query in the header's search box
+  description?: string;
+}
+
+const NAV: { section: Section; href: string; label: string }[] = [
+  { section: 'day', href: '/', label: 'Daily' },
+  { section: 'week', href: '/week', label: 'Weekly' },
+  { section: 'month', href: '/month', label: 'Monthly' },
+];
+
+export function layout(site: Site, options: PageOptions): string {
+  const title = options.title ? `${options.title} · ${site.name}` : site.name;
+  return `<!doctype html>\n${html`<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${title}</title>
+${options.description ? html`<meta name="description" content="${options.description}">` : ''}
+<link rel="stylesheet" href="/static/katex/katex.min.css">
+<link rel="stylesheet" href="/static/style.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site-header">
+  <div class="wrap header-row">
+    <a class="brand" href="/">${logo}<span>${site.name}</span></a>
+    <form class="header-search" action="/search" method="get" role="search">
+      <label class="visually-hidden" for="site-q">Search papers</label>
+      <input id="site-q" name="q" type="search" value="${options.q ?? ''}" placeholder="Search titles, abstracts, author:, cat:…" maxlength="500" autocomplete="off">
+      <button type="submit">Search</button>
+    </form>
+    <nav class="site-nav" aria-label="Listings">
+      ${NAV.map((n) => html`<a href="${n.href}"${n.section === options.section ? html` aria-current="page"` : ''}>${n.label}</a>`)}
+    </nav>
+  </div>
+</header>
+<main id="main" class="wrap">
+${options.body}
+</main>
+<footer class="site-footer">
+  <div class="wrap">
+    <p>${site.name} is a self-hosted paper hub. Paper metadata from <a href="https://arxiv.org">arXiv</a>; upvotes and summaries from <a href="https://huggingface.co/papers">Hugging Face</a> where imported. <a href="/search">Search help</a> · <a href="/api/days">JSON API</a></p>
+  </div>
+</footer>
+</body>
+</html>`.value}\n`;
+}
+
+const logo = html`<svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false"><rect x="3" y="5" width="26" height="22" rx="5" fill="currentColor" opacity=".14"/><path d="M9 11h9M9 16h14M9 21h14" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/><circle cx="23" cy="11" r="2.6" fill="currentColor"/></svg>`;
+
+/** Sends a rendered page. */
+export function sendPage(reply: FastifyReply, page: string, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(page);
+}

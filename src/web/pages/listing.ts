@@ -1,0 +1,236 @@
+// The daily, weekly and monthly listings, as Hugging Face's daily papers show them: papers listed
+// in a period, most upvoted first, with the neighbouring periods and (for weeks and months) a bar
+// chart of papers per day.
+import type { FastifyInstance } from 'fastify';
+import type { DayCount, ListOptions, PaperSummary } from '../../store/store.ts';
+import { notice, pager, paperCard, withCode } from '../components.ts';
+import type { WebContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { html, type Html } from '../html.ts';
+import { layout, sendPage } from '../layout.ts';
+import {
+  addDays,
+  dayPeriod,
+  dayStartInstant,
+  daysIn,
+  formatDay,
+  formatPeriod,
+  isoWeekKey,
+  parseDay,
+  parseMonth,
+  parseWeek,
+  periodOf,
+  todayUtc,
+  type Period,
+  type PeriodKind,
+} from '../periods.ts';
+import { dayParam, pageParam, querystring, sortParam } from '../schemas.ts';
+import { withQuery } from '../urls.ts';
+
+export const LISTING_PAGE_SIZE = 30;
+
+type Sort = NonNullable<ListOptions['sort']>;
+
+interface ListingQuery {
+  date?: string;
+  sort: Sort;
+  page: number;
+}
+
+const KIND_TITLES: Record<PeriodKind, string> = { day: 'Daily papers', week: 'Weekly papers', month: 'Monthly papers' };
+
+export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const periodQuery = querystring({ sort: sortParam, page: pageParam });
+
+  app.get<{ Querystring: ListingQuery }>('/', { schema: querystring({ date: dayParam, sort: sortParam, page: pageParam }) }, async (request, reply) => {
+    const { date } = request.query;
+    const day = date === undefined ? await ctx.store.latestDay() : parseDay(date);
+    if (date !== undefined && !day) {
+      throw new HttpError(400, `${date} is not a day on the calendar. Write a real date as YYYY-MM-DD, like 2024-05-31.`, [
+        { href: '/', label: 'The latest day' },
+      ]);
+    }
+    if (!day) return sendPage(reply, emptyHubPage(ctx));
+    return showPeriod(ctx, reply, dayPeriod(day), request.query);
+  });
+
+  app.get('/week', async (_request, reply) => reply.redirect(`/week/${isoWeekKey(await anchorDay(ctx))}`));
+  app.get('/month', async (_request, reply) => reply.redirect(`/month/${(await anchorDay(ctx)).slice(0, 7)}`));
+
+  app.get<{ Params: { week: string }; Querystring: ListingQuery }>('/week/:week', { schema: periodQuery }, async (request, reply) => {
+    const period = parseWeek(request.params.week);
+    if (!period) {
+      throw new HttpError(
+        400,
+        `"${request.params.week}" is not an ISO week. Write YEAR-Wnn, with nn from 01 to 52 (53 in long years), like 2024-W22.`,
+        [{ href: '/week', label: 'The latest week' }],
+      );
+    }
+    return showPeriod(ctx, reply, period, request.query);
+  });
+
+  app.get<{ Params: { month: string }; Querystring: ListingQuery }>('/month/:month', { schema: periodQuery }, async (request, reply) => {
+    const period = parseMonth(request.params.month);
+    if (!period) {
+      throw new HttpError(400, `"${request.params.month}" is not a month. Write YYYY-MM, with MM from 01 to 12, like 2024-05.`, [
+        { href: '/month', label: 'The latest month' },
+      ]);
+    }
+    return showPeriod(ctx, reply, period, request.query);
+  });
+}
+
+/** The day the Weekly and Monthly links open on: the latest with papers, else today. */
+async function anchorDay(ctx: WebContext): Promise<string> {
+  return (await ctx.store.latestDay()) ?? todayUtc();
+}
+
+interface PeriodView {
+  period: Period;
+  sort: Sort;
+  page: number;
+  pages: number;
+  total: number;
+  papers: PaperSummary[];
+  previous?: string; // nearest day with papers before the period
+  next?: string;     // ... and after it
+  counts: DayCount[];
+}
+
+async function showPeriod(ctx: WebContext, reply: import('fastify').FastifyReply, period: Period, query: ListingQuery) {
+  const { store } = ctx;
+  const { sort, page } = query;
+  const from = dayStartInstant(period.start);
+  const to = dayStartInstant(period.end);
+  const [total, papers, before, after, counts] = await Promise.all([
+    store.countPapers(from, to),
+    store.listPapers(from, to, { sort, limit: LISTING_PAGE_SIZE, offset: (page - 1) * LISTING_PAGE_SIZE }),
+    store.neighbourDays(period.start),
+    period.kind === 'day' ? undefined : store.neighbourDays(addDays(period.end, -1)),
+    period.kind === 'day' ? [] : store.dayCounts(from, to),
+  ]);
+  const previous = before.previous;
+  const next = (after ?? before).next;
+  if (total === 0 && !previous && !next) return sendPage(reply, emptyHubPage(ctx));
+  const pages = Math.max(1, Math.ceil(total / LISTING_PAGE_SIZE));
+  if (page > pages) {
+    throw new HttpError(404, `There is no page ${page} here: ${formatPeriod(period)} has ${pages} page${pages === 1 ? '' : 's'} of papers.`, [
+      { href: periodPath(period, sort, pages), label: 'The last page' },
+    ]);
+  }
+  const view: PeriodView = { period, sort, page, pages, total, papers, previous, next, counts };
+  return sendPage(
+    reply,
+    layout(ctx.site, {
+      title: `${KIND_TITLES[period.kind]}: ${formatPeriod(period, 'short')}`,
+      section: period.kind,
+      description: `Research papers listed ${period.kind === 'day' ? 'on' : 'in'} ${formatPeriod(period)}, most upvoted first.`,
+      body: periodBody(view),
+    }),
+  );
+}
+
+function periodBody(view: PeriodView): Html {
+  const { period, total, papers } = view;
+  return html`<section class="listing">
+  <div class="listing-head">
+    ${tabs(view)}
+    <h1><span class="kicker">${KIND_TITLES[period.kind]}</span> ${formatPeriod(period)}</h1>
+    ${periodNav(view)}
+  </div>
+  ${period.kind === 'day' ? '' : chart(period, view.counts)}
+  ${
+    total === 0
+      ? emptyPeriod(view)
+      : html`<div class="toolbar">
+    <p class="count">${total} paper${total === 1 ? '' : 's'}${view.pages > 1 ? ` · page ${view.page} of ${view.pages}` : ''}</p>
+    ${sortSwitch(view)}
+  </div>
+  <div class="cards">${papers.map((p) => paperCard(p))}</div>
+  ${pager({ page: view.page, pages: view.pages, href: (n) => periodPath(period, view.sort, n) })}`
+  }
+</section>`;
+}
+
+/** Day / Week / Month, each opening on the period around the latest day this one has papers for. */
+function tabs(view: PeriodView): Html {
+  const withPapers = view.counts.filter((c) => c.count > 0).map((c) => c.day);
+  const anchor = view.period.kind === 'day' ? view.period.start : (withPapers[withPapers.length - 1] ?? view.period.start);
+  const kinds: { kind: PeriodKind; label: string }[] = [
+    { kind: 'day', label: 'Day' },
+    { kind: 'week', label: 'Week' },
+    { kind: 'month', label: 'Month' },
+  ];
+  return html`<nav class="tabs" aria-label="Period">${kinds.map(({ kind, label }) =>
+    html`<a href="${periodPath(periodOf(kind, anchor), view.sort)}"${kind === view.period.kind ? html` aria-current="page"` : ''}>${label}</a>`,
+  )}</nav>`;
+}
+
+function periodNav(view: PeriodView): Html {
+  const { period } = view;
+  const previous = view.previous ? periodOf(period.kind, view.previous) : undefined;
+  const next = view.next ? periodOf(period.kind, view.next) : undefined;
+  return html`<nav class="period-nav" aria-label="Neighbouring ${period.kind}s">
+    ${previous ? html`<a rel="prev" href="${periodPath(previous, view.sort)}">← ${formatPeriod(previous, 'short')}</a>` : html`<span class="disabled">← Earlier</span>`}
+    ${next ? html`<a rel="next" href="${periodPath(next, view.sort)}">${formatPeriod(next, 'short')} →</a>` : html`<span class="disabled">Later →</span>`}
+  </nav>`;
+}
+
+function sortSwitch(view: PeriodView): Html {
+  const options: { sort: Sort; label: string }[] = [
+    { sort: 'upvotes', label: 'Most upvoted' },
+    { sort: 'recent', label: 'Most recent' },
+  ];
+  return html`<nav class="sort" aria-label="Sort">${options.map(({ sort, label }) =>
+    html`<a href="${periodPath(view.period, sort)}"${sort === view.sort ? html` aria-current="true"` : ''}>${label}</a>`,
+  )}</nav>`;
+}
+
+function emptyPeriod(view: PeriodView): Html {
+  const what = view.period.kind === 'day' ? `on ${formatDay(view.period.start)}` : `in ${formatPeriod(view.period)}`;
+  return notice(
+    'info',
+    html`<p><strong>No papers were listed ${what}.</strong></p>
+    <p>The nearest days with papers:
+    ${view.previous ? html`<a href="${periodPath(dayPeriod(view.previous), view.sort)}">← ${formatDay(view.previous)}</a>` : ''}
+    ${view.previous && view.next ? ' · ' : ''}
+    ${view.next ? html`<a href="${periodPath(dayPeriod(view.next), view.sort)}">${formatDay(view.next)} →</a>` : ''}</p>`,
+  );
+}
+
+/** Papers per day as bars (plain HTML and CSS; each bar links to its day). */
+function chart(period: Period, counts: DayCount[]): Html {
+  const byDay = new Map(counts.map((c) => [c.day.slice(0, 10), c.count]));
+  const max = Math.max(1, ...byDay.values());
+  const days = daysIn(period);
+  return html`<figure class="chart chart-${period.kind}">
+  <figcaption>Papers per day</figcaption>
+  <ol class="bars">${days.map((day) => {
+    const count = byDay.get(day) ?? 0;
+    const label = period.kind === 'week' ? formatDay(day, 'weekday') : String(Number(day.slice(8)));
+    const bar = html`<span class="bar-count">${count || ''}</span><span class="bar" style="height:${((count / max) * 100).toFixed(1)}%"></span><span class="bar-label">${label}</span>`;
+    const name = `${formatDay(day)}: ${count} paper${count === 1 ? '' : 's'}`;
+    return count > 0
+      ? html`<li><a href="${periodPath(dayPeriod(day), 'upvotes')}" title="${name}" aria-label="${name}">${bar}</a></li>`
+      : html`<li class="empty" title="${name}">${bar}</li>`;
+  })}</ol>
+</figure>`;
+}
+
+function periodPath(period: Period, sort: Sort, page = 1): string {
+  const params = { sort: sort === 'upvotes' ? undefined : sort, page: page > 1 ? page : undefined };
+  if (period.kind === 'day') return withQuery('/', { date: period.key, ...params });
+  return withQuery(`/${period.kind}/${period.key}`, params);
+}
+
+function emptyHubPage(ctx: WebContext): string {
+  return layout(ctx.site, {
+    title: 'No papers yet',
+    section: 'day',
+    body: html`<section class="empty-hub">
+  <h1>Welcome to ${ctx.site.name}</h1>
+  <p class="lead">There are no papers in this hub yet.</p>
+  <p>${withCode(ctx.site.emptyStateHint)}</p>
+</section>`,
+  });
+}
