@@ -378,6 +378,7 @@ class SqliteStore implements Store {
       authors: count('authors'),
       withAbstract: (this.db.prepare(`SELECT count(*) AS n FROM papers WHERE abstract <> ''`).get() as { n: number }).n,
       withHfSignals: count('hf_signals'),
+      listedDays: (this.db.prepare('SELECT count(DISTINCT substr(listed_at, 1, 10)) AS n FROM papers').get() as { n: number }).n,
       firstDay: days.first?.slice(0, 10),
       lastDay: days.last?.slice(0, 10),
       categories,

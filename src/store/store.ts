@@ -109,6 +109,7 @@ export interface StoreStats {
   authors: number;
   withAbstract: number;
   withHfSignals: number;
+  listedDays: number;          // distinct days with papers on their list
   firstDay?: string;
   lastDay?: string;
   categories: { category: string; count: number }[];

@@ -1,0 +1,35 @@
+// What every command needs: settings, an open store, an HTTP client for live sources,
+// and a way to fail with a one-line reason.
+import { loadConfig, type Config, type ConfigFlags } from '../config.ts';
+import { createPoliteClient, type PoliteClient } from '../ingest/http.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/store.ts';
+
+/** An error the user can act on: printed as one line, no stack trace, exit code 1 (or as given). */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+export interface GlobalFlags extends ConfigFlags {
+  db?: string;
+}
+
+export function configFrom(flags: GlobalFlags): Config {
+  return loadConfig(process.env, flags);
+}
+
+/** Opens the store, runs the work, and always closes the store (WAL checkpoints on close). */
+export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openSqliteStore(config.dbPath);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function arxivClient(config: Config, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): PoliteClient {
+  return createPoliteClient({ userAgent: config.userAgent, minDelayMs: config.politeDelaySeconds * 1000, log });
+}

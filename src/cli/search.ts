@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { isBlankQuery, parseQuery } from '../search/query.ts';
+import { MARK_END, MARK_START } from '../store/store.ts';
+import { configFrom, UserError, withStore, type GlobalFlags } from './context.ts';
+
+export function registerSearch(program: Command): void {
+  program
+    .command('search')
+    .description('search papers and print them ranked')
+    .argument('<query...>', 'words, "exact phrases", -exclude, author:NAME, cat:cs.LG, since:2024-01-01, until:2024-12-31')
+    .option('-n, --limit <n>', 'how many results', '10')
+    .option('--json', 'print the results as JSON')
+    .addHelpText('after', '\nExample:\n  paperboy search diffusion "speech synthesis" cat:cs.SD since:2023')
+    .action(async (words: string[], options: { limit: string; json?: boolean }, command: Command) => {
+      const config = configFrom(command.optsWithGlobals<GlobalFlags>());
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError(`--limit must be a whole number from 1 to 1000 (got ${options.limit})`);
+      const { query, problems } = parseQuery(words.join(' '));
+      for (const p of problems) console.error(`note: ${p}`);
+      if (isBlankQuery(query)) throw new UserError('nothing to search for: give at least one word, author: or cat:');
+      await withStore(config, async (store) => {
+        const page = await store.search(query, { limit });
+        if (options.json) {
+          console.log(JSON.stringify({ total: page.total, results: page.hits.map((h) => ({ ...h.paper, score: h.score })) }));
+          return;
+        }
+        console.log(`${page.total.toLocaleString('en-US')} result(s)`);
+        page.hits.forEach((h, i) => {
+          const p = h.paper;
+          const authors = p.authors.length > 3 ? `${p.authors.slice(0, 3).join(', ')} et al.` : p.authors.join(', ');
+          const title = h.titleMarked.replaceAll(MARK_START, process.stdout.isTTY ? '\x1b[1m' : '').replaceAll(MARK_END, process.stdout.isTTY ? '\x1b[22m' : '');
+          console.log(`${String(i + 1).padStart(3)}. ${p.id.padEnd(16)} ${title}`);
+          console.log(`     ${authors}${p.published ? ` · ${p.published.slice(0, 10)}` : ''}${p.categories.length ? ` · ${p.categories.slice(0, 3).join(' ')}` : ''}`);
+        });
+      });
+    });
+}

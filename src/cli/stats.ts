@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { configFrom, UserError, withStore, type GlobalFlags } from './context.ts';
+import { formatCount } from './progress.ts';
+
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description('show what the hub holds and how the last import went')
+    .option('--errors <run>', 'list the bad records of an ingest run')
+    .option('--json', 'print as JSON')
+    .action(async (options: { errors?: string; json?: boolean }, command: Command) => {
+      const config = configFrom(command.optsWithGlobals<GlobalFlags>());
+      await withStore(config, async (store) => {
+        if (options.errors !== undefined) {
+          const run = Number(options.errors);
+          if (!Number.isInteger(run) || run < 1) throw new UserError(`--errors expects an ingest run number (got ${options.errors})`);
+          for (const e of await store.recentIngestErrors(run, 100_000)) console.log(`${e.source}\t${e.position}\t${e.reason}`);
+          return;
+        }
+        const s = await store.stats();
+        if (options.json) return console.log(JSON.stringify(s));
+        console.log(`database      ${config.dbPath}`);
+        console.log(`papers        ${formatCount(s.papers)} (${formatCount(s.withAbstract)} with abstracts, ${formatCount(s.withHfSignals)} with Hugging Face signals)`);
+        console.log(`versions      ${formatCount(s.versions)}`);
+        console.log(`authors       ${formatCount(s.authors)}`);
+        console.log(`listed days   ${formatCount(s.listedDays)}, ${s.firstDay ?? '-'} to ${s.lastDay ?? '-'}`);
+        if (s.categories.length > 0) console.log(`categories    ${s.categories.map((c) => `${c.category} ${formatCount(c.count)}`).join(', ')}`);
+        if (s.lastRun) {
+          const r = s.lastRun;
+          console.log(`last import   #${r.id} ${r.status} ${r.startedAt}: read ${formatCount(r.read)}, added ${formatCount(r.added)}, updated ${formatCount(r.updated)}, unchanged ${formatCount(r.unchanged)}, errors ${formatCount(r.errors)}`);
+        }
+      });
+    });
+}

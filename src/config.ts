@@ -1,0 +1,96 @@
+// Every setting in one validated place. Precedence: command-line flag, then PAPERBOY_* variable,
+// then the default. All problems are reported at once, each saying what to fix.
+
+import { resolve } from 'node:path';
+
+export interface Config {
+  dbPath: string;
+  host: string;
+  port: number;
+  siteName: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** arXiv categories the start-up harvest fetches when the database is empty. */
+  categories: string[];
+  /** Days back the start-up harvest reaches; 0 turns it off. */
+  harvestDays: number;
+  oaiUrl: string;
+  arxivApiUrl: string;
+  /** Seconds between requests to arXiv (arXiv asks for 3). */
+  politeDelaySeconds: number;
+  userAgent: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Flags as the CLI parsed them; undefined means "not given". */
+export interface ConfigFlags {
+  db?: string;
+  host?: string;
+  port?: string;
+}
+
+interface Setting<T> {
+  env: string;
+  flag?: keyof ConfigFlags;
+  fallback: string;
+  parse: (raw: string) => T | undefined;
+  expects: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const CATEGORY = /^[a-z][a-z-]*(\.[A-Za-z-]+)?$/;
+
+const SETTINGS = {
+  dbPath: { env: 'PAPERBOY_DB', flag: 'db', fallback: './data/paperboy.db', parse: (s) => (s.trim() ? (s === ':memory:' ? s : resolve(s)) : undefined), expects: 'a file path, e.g. ./data/paperboy.db' },
+  host: { env: 'PAPERBOY_HOST', flag: 'host', fallback: '127.0.0.1', parse: (s) => (/^[\w.:-]+$/.test(s) ? s : undefined), expects: 'a host name or address, e.g. 127.0.0.1 or 0.0.0.0' },
+  port: { env: 'PAPERBOY_PORT', flag: 'port', fallback: '3000', parse: (s) => wholeNumber(s, 0, 65535), expects: 'a whole number from 0 to 65535' },
+  siteName: { env: 'PAPERBOY_SITE_NAME', fallback: 'Paperboy', parse: (s) => (s.trim() ? s.trim() : undefined), expects: 'a non-empty name' },
+  logLevel: { env: 'PAPERBOY_LOG_LEVEL', fallback: 'info', parse: (s) => LOG_LEVELS.find((l) => l === s), expects: `one of ${LOG_LEVELS.join(', ')}` },
+  categories: { env: 'PAPERBOY_CATEGORIES', fallback: 'cs.LG,cs.CL,cs.CV,cs.AI,stat.ML', parse: categoryList, expects: 'comma-separated arXiv categories, e.g. cs.LG,stat.ML' },
+  harvestDays: { env: 'PAPERBOY_HARVEST_DAYS', fallback: '3', parse: (s) => wholeNumber(s, 0, 90), expects: 'a whole number of days from 0 (off) to 90' },
+  oaiUrl: { env: 'PAPERBOY_OAI_URL', fallback: 'https://oaipmh.arxiv.org/oai', parse: httpUrl, expects: 'an http(s) URL' },
+  arxivApiUrl: { env: 'PAPERBOY_ARXIV_API_URL', fallback: 'https://export.arxiv.org/api/query', parse: httpUrl, expects: 'an http(s) URL' },
+  politeDelaySeconds: { env: 'PAPERBOY_POLITE_DELAY', fallback: '3', parse: (s) => wholeNumber(s, 0, 60), expects: 'a whole number of seconds from 0 to 60' },
+  userAgent: { env: 'PAPERBOY_USER_AGENT', fallback: 'Paperboy/0.1 (self-hosted paper hub)', parse: (s) => (s.trim() ? s : undefined), expects: 'a non-empty User-Agent string' },
+} satisfies { [K in keyof Config]: Setting<Config[K]> };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
+  const problems: string[] = [];
+  const config: Partial<Record<keyof Config, unknown>> = {};
+  for (const [key, setting] of Object.entries(SETTINGS) as [keyof Config, Setting<unknown>][]) {
+    const fromFlag = setting.flag ? flags[setting.flag] : undefined;
+    const raw = fromFlag ?? env[setting.env] ?? setting.fallback;
+    const value = setting.parse(raw);
+    if (value === undefined) {
+      const where = fromFlag !== undefined ? `--${setting.flag}` : setting.env;
+      problems.push(`${where} must be ${setting.expects} (got ${JSON.stringify(raw)}).`);
+    }
+    config[key] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as Config;
+}
+
+function wholeNumber(s: string, min: number, max: number): number | undefined {
+  if (!/^\d+$/.test(s.trim())) return undefined;
+  const n = Number(s);
+  return n >= min && n <= max ? n : undefined;
+}
+
+function httpUrl(s: string): string | undefined {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function categoryList(s: string): string[] | undefined {
+  const list = s.split(',').map((c) => c.trim()).filter(Boolean);
+  return list.every((c) => CATEGORY.test(c)) ? list : undefined;
+}
