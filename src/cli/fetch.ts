@@ -18,7 +18,7 @@ export function registerFetch(program: Command): void {
         printIngestSummary(report, (performance.now() - started) / 1000);
         if (report.missing.length > 0) {
           console.log(`not found on arXiv: ${report.missing.join(', ')}`);
-          if (report.missing.length === ids.length) throw new UserError('none of the ids exist on arXiv');
+          if (report.added + report.updated + report.unchanged === 0) throw new UserError('none of the ids exist on arXiv');
         }
       });
     });

@@ -94,7 +94,15 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
             result.status,
           );
         }
-        const delayMs = retryDelay(result, n, url);
+        if (result.retryAfterMs !== undefined && result.retryAfterMs > RETRY_AFTER_MAX_MS) {
+          throw new HttpError(
+            `GET ${url}: ${result.reason}, and the server asks us to wait ${formatSeconds(result.retryAfterMs)}, ` +
+              `more than the ${formatSeconds(RETRY_AFTER_MAX_MS)} we wait; try again later (re-running resumes).`,
+            url,
+            result.status,
+          );
+        }
+        const delayMs = result.retryAfterMs ?? backoff(n);
         log(`GET ${url}: ${result.reason}; retry ${n} of ${retries} in ${formatSeconds(delayMs)}`);
         await sleep(delayMs);
       }
@@ -127,22 +135,10 @@ function networkReason(err: unknown, timeoutMs: number): string {
   return detail ? `${message} (${detail})` : message;
 }
 
-/** The server's Retry-After when it gave one (capped), else exponential backoff with jitter. */
-function retryDelay(failure: Failure, attemptNumber: number, url: string): number {
-  if (failure.retryAfterMs !== undefined) {
-    if (failure.retryAfterMs > RETRY_AFTER_MAX_MS) {
-      throw new HttpError(
-        `GET ${url}: ${failure.reason} and the server asks us to wait ${formatSeconds(failure.retryAfterMs)}, ` +
-          `more than the ${formatSeconds(RETRY_AFTER_MAX_MS)} we wait; try again later (re-running resumes).`,
-        url,
-        failure.status,
-      );
-    }
-    return failure.retryAfterMs;
-  }
-  // "Equal jitter": half the backoff is fixed, half random, so clients that failed together spread out.
-  const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attemptNumber - 1));
-  return backoff / 2 + Math.random() * (backoff / 2);
+/** Exponential backoff with "equal jitter": half fixed, half random, so clients that failed together spread out. */
+function backoff(attemptNumber: number): number {
+  const ms = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attemptNumber - 1));
+  return ms / 2 + Math.random() * (ms / 2);
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined when absent or unreadable. */

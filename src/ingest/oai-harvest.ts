@@ -53,6 +53,7 @@ export interface HarvestReport extends IngestReport {
 export async function harvestOai(store: Store, options: HarvestOptions): Promise<HarvestReport> {
   const baseUrl = options.baseUrl ?? ARXIV_OAI_URL;
   const log = options.log ?? ((line: string) => console.error(line));
+  checkWindow(options);
   const firstUrl = listRecordsUrl(baseUrl, options);
   const resume = await interruptedAt(store, firstUrl);
   if (resume) log(`Resuming the interrupted harvest ${firstUrl} at token ${resume.token} (${resume.harvested} records already in).`);
@@ -106,7 +107,7 @@ async function followChain(chain: Chain, options: HarvestOptions, log: (line: st
       if (page.oaiError.code === 'badResumptionToken' && chain.resumed && chain.pages === 0) {
         // Tokens expire (arXiv's within hours); the stored one is useless, so the window is read anew.
         log(`The stored resumption token ${chain.token} has expired; harvesting ${chain.firstUrl} from the start.`);
-        Object.assign(chain, { url: chain.firstUrl, token: undefined, harvested: 0, resumed: false });
+        startOver(chain);
         continue;
       }
       throw new Error(`OAI-PMH error from ${chain.url}: ${page.oaiError.code}: ${page.oaiError.message}`);
@@ -127,6 +128,13 @@ async function followChain(chain: Chain, options: HarvestOptions, log: (line: st
   }
 }
 
+function startOver(chain: Chain): void {
+  chain.url = chain.firstUrl;
+  chain.token = undefined;
+  chain.harvested = 0;
+  chain.resumed = false;
+}
+
 /** Saves the token of the next page, or marks the harvest complete when there is none. */
 async function saveProgress(chain: Chain, nextToken: string | undefined): Promise<void> {
   const now = new Date().toISOString();
@@ -141,7 +149,8 @@ async function saveProgress(chain: Chain, nextToken: string | undefined): Promis
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function listRecordsUrl(baseUrl: string, options: HarvestOptions): string {
+/** Refuses a window the server would reject less clearly (or, for until < from, answer with nothing). */
+function checkWindow(options: HarvestOptions): void {
   for (const [name, value] of [['from', options.from], ['until', options.until]] as const) {
     if (value !== undefined && (!DAY.test(value) || Number.isNaN(Date.parse(value)))) {
       throw new Error(`Harvest ${name} must be a date as YYYY-MM-DD, got "${value}".`);
@@ -150,6 +159,9 @@ function listRecordsUrl(baseUrl: string, options: HarvestOptions): string {
   if (options.until !== undefined && options.until < options.from) {
     throw new Error(`Harvest until (${options.until}) is before from (${options.from}).`);
   }
+}
+
+function listRecordsUrl(baseUrl: string, options: HarvestOptions): string {
   const url = new URL(baseUrl);
   url.searchParams.set('verb', 'ListRecords');
   url.searchParams.set('metadataPrefix', options.metadataPrefix ?? 'arXiv');
