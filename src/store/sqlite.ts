@@ -308,7 +308,7 @@ class SqliteStore implements Store {
       const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(...params) as { n: number }).n;
       const rows = this.db.prepare(`SELECT p.* ${base} ORDER BY coalesce(p.published_at, p.listed_at) DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as PaperRow[];
       const papers = await this.summaries(rows);
-      return { total, hits: papers.map((paper) => ({ paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract.slice(0, 300) })) };
+      return { total, hits: papers.map((paper) => ({ paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract })) };
     }
     const base = `FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?${where}`;
     const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(match, ...params) as { n: number }).n;

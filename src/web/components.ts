@@ -12,12 +12,16 @@ export interface CardOptions {
   /** Title and abstract already rendered (search results with their matches marked). */
   titleHtml?: Html;
   abstractHtml?: Html;
+  /** Without the abstract (lists of related papers). */
+  compact?: boolean;
 }
 
 export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html {
   const day = (paper.listedAt || paper.published || '').slice(0, 10);
-  const abstract = options.abstractHtml ?? (paper.abstract ? renderMath(snippet(paper.abstract, CARD_ABSTRACT_CHARS)) : undefined);
-  return html`<article class="card">
+  const abstract = options.compact
+    ? undefined
+    : (options.abstractHtml ?? (paper.abstract ? renderMath(snippet(paper.abstract, CARD_ABSTRACT_CHARS), { inline: true }) : undefined));
+  return html`<article class="card${options.compact ? ' card-compact' : ''}">
   ${upvoteBadge(paper.upvotes)}
   <div class="card-body">
     <h3 class="card-title"><a href="${paperPath(paper.id)}">${options.titleHtml ?? renderMath(paper.title)}</a></h3>
@@ -35,11 +39,11 @@ export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html 
 }
 
 /** The vote count in a box on the card's left, as Hugging Face shows it. */
-export function upvoteBadge(upvotes: number | undefined): Html {
+function upvoteBadge(upvotes: number | undefined): Html {
   if (upvotes === undefined) {
-    return html`<div class="votes votes-none" title="No upvotes imported for this paper"><span class="arrow" aria-hidden="true">▲</span><span class="count">–</span></div>`;
+    return html`<div class="votes votes-none" title="No upvotes imported for this paper"><span class="arrow" aria-hidden="true">▲</span><span class="vote-count">–</span></div>`;
   }
-  return html`<div class="votes" title="${upvotes} upvotes on Hugging Face"><span class="arrow" aria-hidden="true">▲</span><span class="count">${compactNumber(upvotes)}</span><span class="visually-hidden"> upvotes</span></div>`;
+  return html`<div class="votes" title="${upvotes} upvotes on Hugging Face"><span class="arrow" aria-hidden="true">▲</span><span class="vote-count">${compactNumber(upvotes)}</span><span class="visually-hidden"> upvotes</span></div>`;
 }
 
 /**
@@ -56,7 +60,7 @@ export function categoryChips(categories: string[]): Html {
   return html`${categories.map((c) => html`<a class="chip" href="${categoryPath(c)}">${c}</a>`)}`;
 }
 
-export function githubLink(url: string, stars: number | undefined): Html {
+function githubLink(url: string, stars: number | undefined): Html {
   return html`<a class="gh" href="${safeUrl(url)}" rel="noopener nofollow">${githubIcon} GitHub${stars !== undefined ? html` <span class="stars" title="${stars} stars">★ ${compactNumber(stars)}</span>` : ''}</a>`;
 }
 

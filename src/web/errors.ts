@@ -46,7 +46,7 @@ const STATUS_TITLES: Record<number, string> = {
   415: 'Unsupported content',
 };
 
-export function isApiRequest(request: FastifyRequest): boolean {
+function isApiRequest(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0]!;
   return path.startsWith('/api/') || path === '/api' || path === '/healthz';
 }
@@ -68,13 +68,24 @@ export function installErrorHandlers(app: FastifyInstance, ctx: WebContext): voi
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     return sendError(request, reply, ctx, 404, `There is no page at ${truncate(path, 120)}.`, [
-      { href: '/', label: 'Today’s papers' },
+      { href: '/', label: 'The latest papers' },
       { href: '/search', label: 'Search' },
     ]);
   });
 }
 
-export function sendError(
+/** For Fastify's frameworkErrors option: URLs the router cannot even read. */
+export function frameworkErrorHandler(ctx: WebContext) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const message =
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? 'Part of this address is too long to be a paper id, day, week or month.'
+        : 'This address cannot be read (it has a broken %-escape). Check the link and try again.';
+    sendError(request, reply, ctx, error.statusCode && error.statusCode < 500 ? error.statusCode : 400, message);
+  };
+}
+
+function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: WebContext,

@@ -12,9 +12,9 @@ type Segment =
 
 const KATEX_OPTIONS = { throwOnError: false, trust: false, strict: 'ignore', output: 'html', maxExpand: 1000 } as const;
 
-/** Renders text with math to HTML. */
-export function renderMath(text: string): Html {
-  return renderSegments(segments(text), false);
+/** Renders text with math to HTML. `inline` sets display math in the line too (for snippets on cards). */
+export function renderMath(text: string, options: { inline?: boolean } = {}): Html {
+  return renderSegments(segments(text), false, options.inline);
 }
 
 /**
@@ -22,7 +22,7 @@ export function renderMath(text: string): Html {
  * Text is escaped first and the sentinels become <mark> after; a match inside math marks the whole formula.
  */
 export function renderMarked(text: string): Html {
-  return renderSegments(segments(text), true);
+  return renderSegments(segments(text), true, true);
 }
 
 /** Escapes text and turns the store's match sentinels into <mark> (no math), e.g. for JSON highlights. */
@@ -70,7 +70,7 @@ export function snippet(text: string, max = 300): string {
   return out.trimEnd().replace(/[\s,;:.]+$/, '') + '…';
 }
 
-function renderSegments(list: Segment[], marks: boolean): Html {
+function renderSegments(list: Segment[], marks: boolean, inline = false): Html {
   let out = '';
   const state = { open: false }; // a <mark> opened earlier and not yet closed
   for (const seg of list) {
@@ -79,7 +79,7 @@ function renderSegments(list: Segment[], marks: boolean): Html {
       continue;
     }
     const tex = marks ? seg.tex.replace(/[\uE000\uE001]/g, '') : seg.tex;
-    const rendered = formula(tex, seg.display);
+    const rendered = formula(tex, seg.display && !inline);
     const wasOpen = state.open;
     const sentinels = marks ? (seg.tex.match(/[\uE000\uE001]/g) ?? []) : [];
     for (const s of sentinels) state.open = s === MARK_START;
@@ -152,15 +152,21 @@ function delimited(text: string, i: number, open: string, close: string, display
 /**
  * $...$ by Pandoc's rule, so that "costs $5 and $10" stays text: the opening $ has a non-space on
  * its right, the closing $ a non-space on its left, is not escaped, and is not followed by a digit.
+ * Abstracts talk about money a lot ("only $25 and ... at 4$ per hour"), so a span that reads like
+ * prose (two plain words in a row) or runs long is not a formula either.
  */
 function inlineDollar(text: string, i: number): Segment | undefined {
   if (!text[i + 1] || /\s/.test(text[i + 1]!)) return undefined;
-  for (let j = i + 2; j < text.length; j++) {
+  for (let j = i + 2; j < text.length && j - i <= MAX_INLINE_MATH; j++) {
     if (text[j] !== '$') continue;
     if (text[j - 1] === '\\') continue;
     if (/\s/.test(text[j - 1]!) || /\d/.test(text[j + 1] ?? '')) continue;
     const tex = text.slice(i + 1, j);
+    if (PROSE.test(tex.replace(/\\[A-Za-z]+\s*\{[^{}]*\}/g, ' '))) return undefined; // words inside \text{...} are fine
     return { kind: 'math', tex, display: false, source: text.slice(i, j + 1) };
   }
   return undefined;
 }
+
+const MAX_INLINE_MATH = 400;
+const PROSE = /(?:^|\s)[A-Za-z]{3,}\s+[A-Za-z]{3,}(?=\s|[.,;:]|$)/;

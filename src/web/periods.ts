@@ -10,6 +10,9 @@ export interface Period {
   end: string;   // day after the last, YYYY-MM-DD
 }
 
+/** Years a listing may ask for: wide enough for any paper, narrow enough that date arithmetic stays in YYYY-MM-DD. */
+export const YEARS = { min: 1900, max: 2999 };
+
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const WEEK = /^(\d{4})-W(\d{2})$/;
 const MONTH = /^(\d{4})-(\d{2})$/;
@@ -17,9 +20,9 @@ const MONTH = /^(\d{4})-(\d{2})$/;
 /** The day if `s` is a real calendar day in YYYY-MM-DD form (2024-02-30 is not). */
 export function parseDay(s: string): string | undefined {
   const m = DAY.exec(s);
-  if (!m) return undefined;
+  if (!m || !inYears(m[1]!)) return undefined;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() > 0 && toDay(d) === s ? s : undefined;
+  return toDay(d) === s ? s : undefined;
 }
 
 export function dayPeriod(day: string): Period {
@@ -29,29 +32,36 @@ export function dayPeriod(day: string): Period {
 /** An ISO-8601 week such as 2024-W22 (Monday to Sunday); undefined for 2024-W60 or 2021-W53. */
 export function parseWeek(s: string): Period | undefined {
   const m = WEEK.exec(s);
-  if (!m) return undefined;
-  const year = Number(m[1]);
+  if (!m || !inYears(m[1]!)) return undefined;
   const week = Number(m[2]);
-  if (week < 1 || week > weeksInIsoYear(year)) return undefined;
-  const start = addDays(mondayOfWeekOne(year), (week - 1) * 7);
-  return { kind: 'week', key: s, start, end: addDays(start, 7) };
+  return week >= 1 && week <= weeksInIsoYear(Number(m[1])) ? weekPeriod(s) : undefined;
 }
 
 export function parseMonth(s: string): Period | undefined {
   const m = MONTH.exec(s);
-  if (!m) return undefined;
+  if (!m || !inYears(m[1]!)) return undefined;
   const month = Number(m[2]);
-  if (month < 1 || month > 12) return undefined;
-  const start = `${m[1]}-${m[2]}-01`;
-  const next = new Date(Date.UTC(Number(m[1]), month, 1));
-  return { kind: 'month', key: s, start, end: toDay(next) };
+  return month >= 1 && month <= 12 ? monthPeriod(s) : undefined;
 }
 
-/** The period of a kind that contains a day. */
+/** The period of a kind that contains a day (any day: no range checks, the day exists). */
 export function periodOf(kind: PeriodKind, day: string): Period {
   if (kind === 'day') return dayPeriod(day);
-  if (kind === 'month') return parseMonth(day.slice(0, 7))!;
-  return parseWeek(isoWeekKey(day))!;
+  if (kind === 'month') return monthPeriod(day.slice(0, 7));
+  return weekPeriod(isoWeekKey(day));
+}
+
+/** A well-formed YYYY-Www key as a period. */
+function weekPeriod(key: string): Period {
+  const [year, week] = key.split('-W').map(Number) as [number, number];
+  const start = addDays(mondayOfWeekOne(year), (week - 1) * 7);
+  return { kind: 'week', key, start, end: addDays(start, 7) };
+}
+
+/** A well-formed YYYY-MM key as a period. */
+function monthPeriod(key: string): Period {
+  const [year, month] = key.split('-').map(Number) as [number, number];
+  return { kind: 'month', key, start: `${key}-01`, end: toDay(new Date(Date.UTC(year, month, 1))) };
 }
 
 /** 2024-05-31 -> 2024-W22. */
@@ -92,7 +102,8 @@ export function formatDay(day: string, style: 'long' | 'short' | 'weekday' = 'lo
       : style === 'short'
         ? { day: 'numeric', month: 'short', year: 'numeric' }
         : { weekday: 'short', day: 'numeric' };
-  return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(fromDay(day));
+  // en-GB writes September "Sept" in short dates; every other month has three letters.
+  return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(fromDay(day)).replace('Sept ', 'Sep ');
 }
 
 /**
@@ -108,6 +119,10 @@ export function formatPeriod(period: Period, style: 'long' | 'short' = 'long'): 
   if (style === 'short') return `Week ${Number(week)}, ${year}`;
   const range = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', timeZone: 'UTC' });
   return `Week ${Number(week)} of ${year} (${range.format(fromDay(period.start))} – ${range.format(fromDay(addDays(period.end, -1)))})`;
+}
+
+function inYears(year: string): boolean {
+  return Number(year) >= YEARS.min && Number(year) <= YEARS.max;
 }
 
 function weeksInIsoYear(year: number): number {

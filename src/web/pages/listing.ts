@@ -1,7 +1,7 @@
 // The daily, weekly and monthly listings, as Hugging Face's daily papers show them: papers listed
 // in a period, most upvoted first, with the neighbouring periods and (for weeks and months) a bar
 // chart of papers per day.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DayCount, ListOptions, PaperSummary } from '../../store/store.ts';
 import { notice, pager, paperCard, withCode } from '../components.ts';
 import type { WebContext } from '../context.ts';
@@ -23,11 +23,12 @@ import {
   todayUtc,
   type Period,
   type PeriodKind,
+  YEARS,
 } from '../periods.ts';
-import { dayParam, pageParam, querystring, sortParam } from '../schemas.ts';
+import { optionalDayParam, pageParam, querystring, sortParam } from '../schemas.ts';
 import { withQuery } from '../urls.ts';
 
-export const LISTING_PAGE_SIZE = 30;
+const LISTING_PAGE_SIZE = 30;
 
 type Sort = NonNullable<ListOptions['sort']>;
 
@@ -41,12 +42,12 @@ const KIND_TITLES: Record<PeriodKind, string> = { day: 'Daily papers', week: 'We
 
 export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): void {
   const periodQuery = querystring({ sort: sortParam, page: pageParam });
-
-  app.get<{ Querystring: ListingQuery }>('/', { schema: querystring({ date: dayParam, sort: sortParam, page: pageParam }) }, async (request, reply) => {
-    const { date } = request.query;
+  const dayQuery = querystring({ date: optionalDayParam, sort: sortParam, page: pageParam });
+  app.get<{ Querystring: ListingQuery }>('/', { schema: dayQuery }, async (request, reply) => {
+    const date = request.query.date || undefined; // the day picker sends date= when left empty
     const day = date === undefined ? await ctx.store.latestDay() : parseDay(date);
     if (date !== undefined && !day) {
-      throw new HttpError(400, `${date} is not a day on the calendar. Write a real date as YYYY-MM-DD, like 2024-05-31.`, [
+      throw new HttpError(400, `${date} is not a day on the calendar (or not between ${YEARS.min} and ${YEARS.max}). Write a real date as YYYY-MM-DD, like 2024-05-31.`, [
         { href: '/', label: 'The latest day' },
       ]);
     }
@@ -62,7 +63,7 @@ export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): vo
     if (!period) {
       throw new HttpError(
         400,
-        `"${request.params.week}" is not an ISO week. Write YEAR-Wnn, with nn from 01 to 52 (53 in long years), like 2024-W22.`,
+        `"${request.params.week}" is not an ISO week. Write YEAR-Wnn, with nn from 01 to 52 (53 in long years) and a year from ${YEARS.min} to ${YEARS.max}, like 2024-W22.`,
         [{ href: '/week', label: 'The latest week' }],
       );
     }
@@ -72,7 +73,7 @@ export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): vo
   app.get<{ Params: { month: string }; Querystring: ListingQuery }>('/month/:month', { schema: periodQuery }, async (request, reply) => {
     const period = parseMonth(request.params.month);
     if (!period) {
-      throw new HttpError(400, `"${request.params.month}" is not a month. Write YYYY-MM, with MM from 01 to 12, like 2024-05.`, [
+      throw new HttpError(400, `"${request.params.month}" is not a month. Write YYYY-MM, with MM from 01 to 12 and a year from ${YEARS.min} to ${YEARS.max}, like 2024-05.`, [
         { href: '/month', label: 'The latest month' },
       ]);
     }
@@ -97,7 +98,7 @@ interface PeriodView {
   counts: DayCount[];
 }
 
-async function showPeriod(ctx: WebContext, reply: import('fastify').FastifyReply, period: Period, query: ListingQuery) {
+async function showPeriod(ctx: WebContext, reply: FastifyReply, period: Period, query: ListingQuery) {
   const { store } = ctx;
   const { sort, page } = query;
   const from = dayStartInstant(period.start);
@@ -170,10 +171,17 @@ function periodNav(view: PeriodView): Html {
   const { period } = view;
   const previous = view.previous ? periodOf(period.kind, view.previous) : undefined;
   const next = view.next ? periodOf(period.kind, view.next) : undefined;
-  return html`<nav class="period-nav" aria-label="Neighbouring ${period.kind}s">
+  return html`<div class="period-nav">
+  <nav aria-label="Neighbouring ${period.kind}s">
     ${previous ? html`<a rel="prev" href="${periodPath(previous, view.sort)}">← ${formatPeriod(previous, 'short')}</a>` : html`<span class="disabled">← Earlier</span>`}
     ${next ? html`<a rel="next" href="${periodPath(next, view.sort)}">${formatPeriod(next, 'short')} →</a>` : html`<span class="disabled">Later →</span>`}
-  </nav>`;
+  </nav>
+  <form class="jump" action="/" method="get">
+    <label class="visually-hidden" for="jump-date">Go to a day</label>
+    <input id="jump-date" type="date" name="date" value="${period.kind === 'day' ? period.start : ''}">
+    <button type="submit">Go</button>
+  </form>
+</div>`;
 }
 
 function sortSwitch(view: PeriodView): Html {
@@ -207,8 +215,11 @@ function chart(period: Period, counts: DayCount[]): Html {
   <figcaption>Papers per day</figcaption>
   <ol class="bars">${days.map((day) => {
     const count = byDay.get(day) ?? 0;
-    const label = period.kind === 'week' ? formatDay(day, 'weekday') : String(Number(day.slice(8)));
-    const bar = html`<span class="bar-count">${count || ''}</span><span class="bar" style="height:${((count / max) * 100).toFixed(1)}%"></span><span class="bar-label">${label}</span>`;
+    const dayOfMonth = Number(day.slice(8));
+    const label = period.kind === 'week' ? formatDay(day, 'weekday') : String(dayOfMonth);
+    // On narrow screens a month keeps only every fifth label (1, 5, 10, ...).
+    const minor = period.kind === 'month' && dayOfMonth !== 1 && dayOfMonth % 5 !== 0;
+    const bar = html`<span class="bar-count">${count || ''}</span><span class="bar" style="height:${((count / max) * 100).toFixed(1)}%"></span><span class="bar-label${minor ? ' minor' : ''}">${label}</span>`;
     const name = `${formatDay(day)}: ${count} paper${count === 1 ? '' : 's'}`;
     return count > 0
       ? html`<li><a href="${periodPath(dayPeriod(day), 'upvotes')}" title="${name}" aria-label="${name}">${bar}</a></li>`

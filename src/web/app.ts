@@ -1,0 +1,61 @@
+// The HTTP app: server-rendered pages that need no JavaScript, a JSON API, static assets.
+// buildApp returns it ready but not listening; the CLI's `serve` calls listen.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Store } from '../store/store.ts';
+import { registerApiRoutes } from './api.ts';
+import { DEFAULT_EMPTY_STATE_HINT, type WebContext } from './context.ts';
+import { frameworkErrorHandler, installErrorHandlers } from './errors.ts';
+import { registerListingRoutes } from './pages/listing.ts';
+import { registerPaperRoutes } from './pages/paper.ts';
+import { registerSearchRoutes } from './pages/search.ts';
+
+export interface AppOptions {
+  store: Store;
+  /** Fastify's logger option: false (default), true, or pino options. */
+  logger?: boolean | object;
+  siteName?: string;
+  /** Replaces the empty hub's import instructions; `backticks` become code. */
+  emptyStateHint?: string;
+}
+
+const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+const KATEX_DIST = join(dirname(createRequire(import.meta.url).resolve('katex/package.json')), 'dist');
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const ctx: WebContext = {
+    store: options.store,
+    site: { name: options.siteName ?? 'Paperboy', emptyStateHint: options.emptyStateHint ?? DEFAULT_EMPTY_STATE_HINT },
+  };
+  const app = Fastify({ logger: options.logger ?? false, frameworkErrors: frameworkErrorHandler(ctx) });
+  installErrorHandlers(app, ctx);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // Helmet's defaults (no inline or foreign scripts) minus upgrade-insecure-requests, which
+      // would break a hub served over plain HTTP on a home network: every URL here is relative.
+      directives: { upgradeInsecureRequests: null },
+    },
+  });
+  await app.register(formbody);
+  await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
+  await app.register(fastifyStatic, {
+    root: KATEX_DIST,
+    prefix: '/static/katex/',
+    decorateReply: false,
+    maxAge: '7d',
+    // KaTeX's stylesheet and fonts only; its scripts are never needed (math renders on the server).
+    allowedPath: (path) => path === '/katex.min.css' || /^\/fonts\/[\w-]+\.(woff2?|ttf)$/.test(path),
+  });
+
+  registerListingRoutes(app, ctx);
+  registerPaperRoutes(app, ctx);
+  registerSearchRoutes(app, ctx);
+  registerApiRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,164 @@
+// The pages in a real headless Chromium, as a reader sees them: titles, rendered math, highlighted
+// matches, light and dark schemes, and hostile titles that stay inert (no dialog, no script ran).
+// Screenshots go to test-output/screenshots/ (git-ignored) for a human to look at.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Store } from '../../src/store/store.ts';
+import { buildApp } from '../../src/web/app.ts';
+import { fixtureStore, HOSTILE_ID, HOSTILE_TITLE, MATH_ID, RICH_ID } from './fixtures.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'test-output', 'screenshots');
+
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `SKIPPED: ${CHROMIUM} not found (CI installs it; locally: apt-get install -y chromium)`;
+if (skip) console.warn(skip);
+
+const SCHEMES = [
+  { scheme: 'light', background: 'rgb(246, 247, 251)' },
+  { scheme: 'dark', background: 'rgb(13, 17, 26)' },
+] as const;
+
+describe('pages in a real browser', { skip }, () => {
+  let app: FastifyInstance;
+  let store: Store;
+  let browser: Browser;
+  let base: string;
+
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    store = await fixtureStore();
+    app = await buildApp({ store });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await store?.close();
+  });
+
+  /** A page that records dialogs, script errors and console errors (CSP violations land there). */
+  async function open(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    return { page, problems };
+  }
+
+  async function assertInert(page: Page, problems: string[]): Promise<void> {
+    assert.deepEqual(problems, []);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no injected script ran');
+    assert.equal(await page.locator('img[src="x"], svg[onload]').count(), 0, 'no injected elements');
+  }
+
+  for (const { scheme, background } of SCHEMES) {
+    test(`day, paper, search and week pages (${scheme})`, async () => {
+      const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 } });
+      try {
+        const { page, problems } = await open(context);
+
+        // The latest day.
+        await page.goto(`${base}/`);
+        await page.evaluate(() => document.fonts.ready);
+        assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), background);
+        await page.getByRole('heading', { name: /Monday, 3 June 2024/ }).waitFor();
+        const mathTitle = page.locator(`.card-title a[href="/papers/${MATH_ID}"]`);
+        assert.match((await mathTitle.innerText()).replace(/\s+/g, ' '), /^Sorting in .*time with learned comparators$/);
+        assert.ok(await mathTitle.locator('.katex').isVisible(), 'the formula in the title is rendered');
+        assert.ok(await page.evaluate(() => [...document.fonts].some((f) => f.family.includes('KaTeX') && f.status === 'loaded')), 'KaTeX fonts load');
+        assert.ok(await page.getByText(HOSTILE_TITLE.slice(0, 30)).first().isVisible(), 'the hostile title shows as text');
+        assert.equal(await page.locator('.votes .vote-count').first().innerText(), '87');
+        await assertInert(page, problems);
+        await page.screenshot({ path: join(SCREENSHOTS, `day-${scheme}.png`), fullPage: true });
+
+        // The day picker, a plain form.
+        await page.locator('#jump-date').fill('2024-05-31');
+        await page.getByRole('button', { name: 'Go' }).click();
+        await page.getByRole('heading', { name: /Friday, 31 May 2024/ }).waitFor();
+
+        // A paper page.
+        await page.goto(`${base}/papers/${RICH_ID}`);
+        assert.equal(await page.locator('h1.paper-title').innerText(), 'Diffusion models for protein structure generation');
+        assert.ok(await page.locator('.ai-summary .katex').isVisible());
+        assert.ok(await page.getByRole('link', { name: 'PDF' }).isVisible());
+        assert.equal(await page.locator('.versions li').count(), 2);
+        await page.screenshot({ path: join(SCREENSHOTS, `paper-${scheme}.png`), fullPage: true });
+
+        // A search typed into the header box and sent by the form (no JavaScript involved).
+        await page.locator('#site-q').fill('diffusion');
+        await page.locator('#site-q').press('Enter');
+        await page.waitForURL(/\/search\?q=diffusion/);
+        const marks = page.locator('.card-title mark');
+        assert.equal(await marks.count(), 2);
+        assert.equal((await marks.first().innerText()).toLowerCase(), 'diffusion');
+        assert.notEqual(await marks.first().evaluate((m) => getComputedStyle(m).backgroundColor), 'rgba(0, 0, 0, 0)', 'matches are highlighted');
+        await page.screenshot({ path: join(SCREENSHOTS, `search-${scheme}.png`), fullPage: true });
+
+        // A week with its chart.
+        await page.goto(`${base}/week/2024-W22`);
+        const busyBar = page.locator('.bars a[title^="Tuesday, 28 May 2024"] .bar');
+        const box = await busyBar.boundingBox();
+        assert.ok(box && box.height > 50, 'the busiest day has the tallest bar');
+        await page.screenshot({ path: join(SCREENSHOTS, `week-${scheme}.png`) });
+
+        // The hostile paper's own page.
+        await page.goto(`${base}/papers/${HOSTILE_ID}`);
+        assert.equal(await page.locator('h1.paper-title').innerText(), HOSTILE_TITLE);
+        await assertInert(page, problems);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test('a phone-sized screen', async () => {
+    const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    try {
+      const { page, problems } = await open(context);
+      await page.goto(`${base}/`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `no sideways scrolling (overflow ${overflow}px)`);
+      assert.ok(await page.locator('#site-q').isVisible());
+      await page.screenshot({ path: join(SCREENSHOTS, 'day-phone.png'), fullPage: true });
+      await page.goto(`${base}/month/2024-05`);
+      await page.screenshot({ path: join(SCREENSHOTS, 'month-phone.png') });
+      await assertInert(page, problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('keyboard users see where focus is', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const { page } = await open(context);
+      await page.goto(`${base}/`);
+      await page.keyboard.press('Tab');
+      const skipLink = page.getByRole('link', { name: 'Skip to content' });
+      assert.ok(await skipLink.isVisible(), 'the skip link appears on focus');
+      await page.keyboard.press('Tab');
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      assert.equal(outline, 'solid');
+    } finally {
+      await context.close();
+    }
+  });
+});
