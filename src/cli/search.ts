@@ -10,6 +10,7 @@ export function registerSearch(program: Command): void {
     .argument('<query...>', 'words, "exact phrases", -exclude, author:NAME, cat:cs.LG, since:2024-01-01, until:2024-12-31')
     .option('-n, --limit <n>', 'how many results', '10')
     .option('--json', 'print the results as JSON')
+    .allowUnknownOption() // so that "-music" is an exclusion, not an unknown flag
     .addHelpText('after', '\nExample:\n  paperboy search diffusion "speech synthesis" cat:cs.SD since:2023')
     .action(async (words: string[], options: { limit: string; json?: boolean }, command: Command) => {
       const config = configFrom(command.optsWithGlobals<GlobalFlags>());

@@ -22,6 +22,10 @@ export function parseArxivId(input: string): ArxivId | undefined {
   if (n) {
     const month = Number(n[1]!.slice(2, 4));
     if (month < 1 || month > 12) return undefined;
+    // Five-digit numbers began in January 2015 (1501.00001); before that there were four.
+    const fiveDigits = n[1]!.length === 10;
+    const from2015 = Number(n[1]!.slice(0, 4)) >= 1501;
+    if (fiveDigits !== from2015) return undefined;
     return withVersion(n[1]!, n[2]);
   }
   const o = OLD_STYLE.exec(s);
@@ -33,8 +37,9 @@ export function parseArxivId(input: string): ArxivId | undefined {
   return undefined;
 }
 
-function withVersion(id: string, version: string | undefined): ArxivId {
-  return version ? { id, version: Number(version) } : { id };
+function withVersion(id: string, version: string | undefined): ArxivId | undefined {
+  if (version === undefined) return { id };
+  return Number(version) >= 1 ? { id, version: Number(version) } : undefined; // versions start at v1
 }
 
 /** The canonical id, or undefined when the input is not an arXiv id. */

@@ -67,7 +67,7 @@ export function detex(s: string): string {
   return s
     .replace(/\\([`'^"~=.])\{?\\?([A-Za-z])\}?/g, (_, acc: string, ch: string) => (ch + ACCENTS[acc]).normalize('NFC'))
     .replace(/\\([uvHck])\{\\?([A-Za-z])\}|\\([uvHck]) ([A-Za-z])/g, (_, a1, c1, a2, c2) => ((c1 ?? c2) + ACCENTS[a1 ?? a2]).normalize('NFC'))
-    .replace(/\{?\\(ss|ae|AE|aa|AA|oe|OE|o|O|l|L|i)\b\}?/g, (_, l: string) => LETTERS[l] ?? l)
+    .replace(/\{?\\(ss|ae|AE|aa|AA|oe|OE|o|O|l|L|i)\b(?: (?=\p{L}))?\}?/gu, (_, l: string) => LETTERS[l] ?? l) // "Stra\ss e": the space ends the control word
     .replace(/[{}]/g, '');
 }
 

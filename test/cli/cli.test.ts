@@ -1,0 +1,125 @@
+// The command line as a user runs it: a real process, a real SQLite file, exit codes and output.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+
+const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'paperboy.js');
+const dir = mkdtempSync(join(tmpdir(), 'paperboy-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run { code: number; stdout: string; stderr: string }
+
+async function paperboy(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env: { ...process.env, PAPERBOY_DB: join(dir, 'cli.db'), PAPERBOY_HARVEST_DAYS: '0', ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const entry = (id: string, title: string, upvotes: number) => ({
+  paper: { id, title, summary: `An abstract about ${title.toLowerCase()}.`, authors: [{ name: 'Ada Lovelace' }], publishedAt: '2025-03-01T00:00:00.000Z', upvotes, submittedOnDailyAt: '2025-03-03T08:00:00.000Z' },
+  numComments: 1,
+});
+const dailyFile = join(dir, '2025-03-03.json');
+writeFileSync(dailyFile, JSON.stringify([
+  entry('2503.00001', 'Quasar spectra with diffusion models', 12),
+  entry('2503.00002', 'Sparse attention for long documents', 30),
+  "{'paper': {'id': '2503.00003', 'title': 'A Python repr entry', 'summary': 'Decoded, not lost.', 'authors': [{'name': 'B C'}], 'upvotes': 3, 'publishedAt': '2025-03-01T00:00:00.000Z'}, 'numComments': 0}",
+  { paper: { id: '2503.00004', summary: 'no title', authors: [], upvotes: 1 } },
+]));
+
+test('--help lists every command', async () => {
+  const r = await paperboy(['--help']);
+  assert.equal(r.code, 0);
+  for (const c of ['serve', 'ingest', 'harvest', 'fetch', 'search', 'stats']) assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
+});
+
+test('ingest reports the bad record and takes the rest; a second run changes nothing', async () => {
+  const first = await paperboy(['ingest', dailyFile]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /read 4 · added 3 · updated 0 · unchanged 0 · skipped 1 · errors 1/);
+  assert.match(first.stdout, /error: .*2025-03-03\.json .*title/i);
+  const second = await paperboy(['ingest', dailyFile]);
+  assert.match(second.stdout, /read 4 · added 0 · updated 0 · unchanged 3 · skipped 1 · errors 1/);
+});
+
+test('search prints ranked results; stats sums up', async () => {
+  const r = await paperboy(['search', 'diffusion']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /1 result\(s\)\n\s+1\. 2503\.00001\s+Quasar spectra with diffusion models/);
+  const json = JSON.parse((await paperboy(['search', 'attention', '--json'])).stdout) as { total: number; results: { id: string }[] };
+  assert.deepEqual(json.results.map((p) => p.id), ['2503.00002']);
+  const stats = JSON.parse((await paperboy(['stats', '--json'])).stdout) as { papers: number; listedDays: number };
+  assert.equal(stats.papers, 3);
+  assert.equal(stats.listedDays, 1);
+});
+
+test('failures exit non-zero with one line that says what to fix', async () => {
+  const cases: [string[], Record<string, string>, RegExp, number][] = [
+    [['ingest', join(dir, 'missing.json')], {}, /missing\.json.*(does not exist|no such)/i, 1],
+    [['search', '-onlyexcluded'], {}, /nothing to search for/, 1],
+    [['search', 'x', '--limit', 'lots'], {}, /--limit must be a whole number/, 1],
+    [['fetch', 'not-an-id'], {}, /not-an-id/, 1],
+    [['harvest', '--from', 'yesterday'], {}, /--from expects a date like/, 1],
+    [['stats'], { PAPERBOY_PORT: 'abc' }, /PAPERBOY_PORT must be a whole number/, 2],
+    [['frobnicate'], {}, /unknown command/, 1],
+  ];
+  for (const [args, env, message, code] of cases) {
+    const r = await paperboy(args, env);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('serve on an empty database with arXiv unreachable still serves, with an empty state that says how to import', async () => {
+  const port = await freePort();
+  const closedPort = await freePort(); // nothing listens there: the harvest fails to connect
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
+    env: { ...process.env, PAPERBOY_DB: join(dir, 'empty.db'), PAPERBOY_HARVEST_DAYS: '2', PAPERBOY_OAI_URL: `http://127.0.0.1:${closedPort}/oai`, PAPERBOY_POLITE_DELAY: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  try {
+    const page = await poll(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /paperboy ingest/);
+    assert.match(output, /Harvesting arXiv set/);
+    assert.doesNotMatch(output, /\n\s+at /, 'no stack trace in the log');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function poll(url: string): Promise<{ status: number; body: string }> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(url);
+      return { status: r.status, body: await r.text() };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}

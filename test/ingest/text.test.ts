@@ -1,0 +1,99 @@
+// Text clean-up that every parser relies on: abstracts, author names, TeX accents, dates.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { cleanAbstract, collapseWhitespace, detex, displayName, splitAuthors, toIsoUtc } from '../../src/paper/text.ts';
+
+describe('cleanAbstract', () => {
+  test('unwraps arXiv hard line wraps and drops the leading indent', () => {
+    const raw = '  A fully differential calculation in perturbative quantum chromodynamics is\npresented for the production of massive photon pairs at hadron colliders.\n';
+    assert.equal(cleanAbstract(raw), 'A fully differential calculation in perturbative quantum chromodynamics is presented for the production of massive photon pairs at hadron colliders.');
+  });
+
+  test('keeps paragraphs: an indented new line or a blank line starts one', () => {
+    const raw = '  First paragraph\nwraps here.\n  Second paragraph\nwraps too.\n\nThird\r\nparagraph.\n';
+    assert.equal(cleanAbstract(raw), 'First paragraph wraps here.\n\nSecond paragraph wraps too.\n\nThird paragraph.');
+  });
+
+  test('leaves TeX alone and returns nothing for blank input', () => {
+    assert.equal(cleanAbstract('the $(k,\\ell)$-pebble\n game'), 'the $(k,\\ell)$-pebble game');
+    assert.equal(cleanAbstract(' \n\t\n '), '');
+  });
+});
+
+describe('collapseWhitespace', () => {
+  test('collapses runs, newlines and tabs, and trims', () => {
+    assert.equal(collapseWhitespace('  Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies \t'), 'Calculation of prompt diphoton production cross sections at Tevatron and LHC energies');
+  });
+});
+
+describe('displayName', () => {
+  test('turns "Last, First" around', () => {
+    assert.equal(displayName('Baillie, Robert'), 'Robert Baillie');
+    assert.equal(displayName('Hirose, Hishiro T.'), 'Hishiro T. Hirose');
+  });
+  test('keeps a suffix with the surname, as OAI writes it ("Evans II, Neal J.")', () => {
+    assert.equal(displayName('  Evans II,   Neal J. '), 'Neal J. Evans II');
+  });
+  test('leaves names without exactly one comma as they are', () => {
+    assert.equal(displayName('Robert  Baillie'), 'Robert Baillie');
+    assert.equal(displayName('The ATLAS Collaboration, Aad, G.'), 'The ATLAS Collaboration, Aad, G.');
+  });
+});
+
+describe('splitAuthors', () => {
+  test('splits on commas and "and", decoding TeX accents', () => {
+    assert.deepEqual(splitAuthors("C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan"), ['C. Balázs', 'E. L. Berger', 'P. M. Nadolsky', 'C.-P. Yuan']);
+    assert.deepEqual(splitAuthors('Ileana Streinu and Louis Theran'), ['Ileana Streinu', 'Louis Theran']);
+  });
+
+  test('drops parenthesised affiliations, nested and wrapped over lines', () => {
+    const raw = 'Peter Brommer and Franz G\\"ahler (Institut f\\"ur Theoretische und\n  Angewandte Physik, Universit\\"at Stuttgart)';
+    assert.deepEqual(splitAuthors(raw), ['Peter Brommer', 'Franz Gähler']);
+    const numbered = 'A. S. Mishchenko (1 and 2) and N. Nagaosa (1 and 3) ((1) CREST, Japan Science and Technology Agency, (2) Kurchatov Institute, (3) The University of Tokyo)';
+    assert.deepEqual(splitAuthors(numbered), ['A. S. Mishchenko', 'N. Nagaosa']);
+  });
+
+  test('handles an Oxford comma, semicolons and "et al."', () => {
+    assert.deepEqual(splitAuthors('A. One; B. Two, and C. Three, et al.'), ['A. One', 'B. Two', 'C. Three']);
+  });
+
+  test('keeps a suffix that follows a name', () => {
+    assert.deepEqual(splitAuthors('Tracy L. Huard, Neal J. Evans II, Philip C. Myers'), ['Tracy L. Huard', 'Neal J. Evans II', 'Philip C. Myers']);
+  });
+});
+
+describe('detex', () => {
+  const cases: [string, string][] = [
+    ["Bal\\'azs", 'Balázs'],
+    ['M\\"uller', 'Müller'],
+    ["\\'{e}", 'é'],
+    ["\\'\\i", 'í'],
+    ['Fran\\c{c}ois', 'François'],
+    ['Erd\\H{o}s', 'Erdős'],
+    ['\\v{S}koda', 'Škoda'],
+    ['{\\o}stergaard', 'østergaard'],
+    ['{\\L}ukasiewicz', 'Łukasiewicz'],
+    ['Stra{\\ss}e', 'Straße'],
+    ['Stra\\ss e', 'Straße'], // the space after a control word ends it and is not text
+    ['{\\aa}ngstr{\\"o}m', 'ångström'],
+    ['Plain Name', 'Plain Name'],
+  ];
+  for (const [tex, unicode] of cases) {
+    test(`${tex} -> ${unicode}`, () => assert.equal(detex(tex), unicode));
+  }
+});
+
+describe('toIsoUtc', () => {
+  test('reads RFC 2822, ISO and bare dates as UTC', () => {
+    assert.equal(toIsoUtc('Mon, 2 Apr 2007 19:18:42 GMT'), '2007-04-02T19:18:42.000Z');
+    assert.equal(toIsoUtc('2024-05-27T03:50:58.348Z'), '2024-05-27T03:50:58.348Z');
+    assert.equal(toIsoUtc('2024-05-02T00:00:00-04:00'), '2024-05-02T04:00:00.000Z');
+    assert.equal(toIsoUtc('2008-06-27'), '2008-06-27T00:00:00.000Z');
+  });
+  test('gives undefined for nothing or nonsense', () => {
+    assert.equal(toIsoUtc(undefined), undefined);
+    assert.equal(toIsoUtc(null), undefined);
+    assert.equal(toIsoUtc(''), undefined);
+    assert.equal(toIsoUtc('yesterday-ish'), undefined);
+  });
+});
