@@ -4,7 +4,8 @@
 // Rules, in words:
 // - arXiv's own formats (records that carry a version number) are authoritative for metadata;
 //   an older version never overwrites a newer one, but its version row is kept.
-// - Other sources (Hugging Face) only fill what is still empty, and bring their own signals.
+// - Other sources (Hugging Face) only fill what is still empty, and bring their own signals;
+//   of two daily lists, the later one's signals are kept.
 // - A paper is listed on the earliest day a source put it on a daily list; without one, on the
 //   day it was first published.
 import { createHash } from 'node:crypto';
@@ -64,7 +65,8 @@ export function mergePaper(existing: PaperState | undefined, incoming: PaperReco
     merged.published ??= merged.versions.find((v) => v.version === 1)?.created;
   }
   merged.codeUrls = [...new Set([...base.codeUrls, ...(incoming.codeUrls ?? [])])];
-  if (incoming.hf) merged.hf = incoming.hf;
+  // A paper can be on two daily lists; the latest list's counts win, whatever order files come in.
+  if (incoming.hf && (!base.hf || incoming.hf.dailyDate >= base.hf.dailyDate)) merged.hf = incoming.hf;
 
   Object.assign(merged, listing(base, incoming, merged.published));
   return merged;

@@ -158,3 +158,18 @@ test('ingest runs and their errors are recorded', async () => {
   assert.equal(stats.lastRun?.errors, 1);
   await store.close();
 });
+
+test('a paper on two daily lists: the earliest day lists it, the latest signals win, in either import order', async () => {
+  const on = (date: string, upvotes: number) => ({
+    id: '2405.00009', title: 'Twice listed', authors: ['A B'], listedAt: `${date}T08:00:00.000Z`, hf: { upvotes, dailyDate: date },
+  });
+  for (const order of [[on('2024-06-01', 5), on('2024-06-08', 50)], [on('2024-06-08', 50), on('2024-06-01', 5)]]) {
+    const store = await openSqliteStore(':memory:');
+    await store.upsertPapers(order);
+    assert.deepEqual(await store.upsertPapers(order), ['unchanged', 'unchanged'], 're-importing changes nothing');
+    const p = await store.getPaper('2405.00009');
+    assert.equal(p?.listedAt, '2024-06-01T08:00:00.000Z');
+    assert.equal(p?.upvotes, 50);
+    await store.close();
+  }
+});
