@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
+import type { PaperRecord } from '../paper/types.ts';
 import { categoriesToOaiSets, harvestOai } from '../ingest/oai-harvest.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
@@ -50,11 +51,13 @@ async function serve(config: Config, harvestWhenEmpty: boolean): Promise<void> {
 async function harvestRecent(store: Store, config: Config, log: (line: string) => void): Promise<void> {
   const from = new Date(Date.now() - config.harvestDays * 86_400_000).toISOString().slice(0, 10);
   const client = arxivClient(config, log);
+  const wanted = new Set(config.categories);
+  const accept = (paper: PaperRecord) => (paper.categories ?? []).some((c) => wanted.has(c));
   for (const set of categoriesToOaiSets(config.categories)) {
     log(`Harvesting arXiv set ${set} since ${from} (categories ${config.categories.join(', ')})`);
     try {
-      const report = await harvestOai(store, { baseUrl: config.oaiUrl, from, set, client, log });
-      log(`Harvested set ${set}: ${report.added} added, ${report.updated} updated, ${report.errors} errors`);
+      const report = await harvestOai(store, { baseUrl: config.oaiUrl, from, set, client, log, accept });
+      log(`Harvested set ${set}: ${report.added} added, ${report.updated} updated, ${report.skipped} outside the wanted categories or skipped, ${report.errors} errors`);
     } catch (err) {
       log(`Could not harvest from arXiv (${(err as Error).message.split('\n')[0]}). Serving anyway; ${EMPTY_HINT}`);
       return;

@@ -3,6 +3,7 @@
 // page, so a harvest that is killed or fails mid-chain resumes where it stopped when run again
 // with the same arguments.
 
+import type { PaperRecord, ParseResult } from '../paper/types.ts';
 import type { IngestRunSummary, Store } from '../store/store.ts';
 import { parseOaiPmhPage } from './formats/oai-pmh.ts';
 import { getParsed, type PoliteClient } from './http.ts';
@@ -32,6 +33,8 @@ export interface HarvestOptions {
   metadataPrefix?: OaiMetadataPrefix;
   client: PoliteClient;
   onPage?: (info: HarvestPageInfo) => void;
+  /** Keeps only the papers it returns true for; the rest count as skipped (sets are whole archives). */
+  accept?: (paper: PaperRecord) => boolean;
   /** Says when a harvest resumes or starts over. */
   log?: (line: string) => void;
 }
@@ -114,7 +117,7 @@ async function followChain(chain: Chain, options: HarvestOptions, log: (line: st
     }
 
     chain.pages++;
-    await chain.session.add(page.results);
+    await chain.session.add(options.accept ? page.results.map((r) => keepIfAccepted(r, options.accept!)) : page.results);
     chain.harvested += page.results.length;
     const next = page.resumptionToken || undefined; // the last page carries an empty token
     if (next !== undefined && next === chain.token) {
@@ -126,6 +129,11 @@ async function followChain(chain: Chain, options: HarvestOptions, log: (line: st
     chain.token = next;
     chain.url = resumptionUrl(chain.baseUrl, next);
   }
+}
+
+function keepIfAccepted(result: ParseResult, accept: (paper: PaperRecord) => boolean): ParseResult {
+  if (!('ok' in result) || accept(result.ok)) return result;
+  return { skip: { ...result.origin, reason: 'not in the wanted categories' } };
 }
 
 function startOver(chain: Chain): void {

@@ -234,6 +234,15 @@ describe('OAI-PMH harvest', () => {
       assert.equal((await store.stats()).lastRun?.status, 'done');
     });
 
+    test('accept keeps the wanted papers and counts the rest as skipped', async () => {
+      await freshStore();
+      const s = await serve(() => ok(oaiPage(['2303.00001', '2303.00002'])));
+      const report = await harvestOai(store, { baseUrl: `${s.url}/oai`, from: FROM, client: recordingClient().client, log: () => {}, accept: (p) => p.id === '2303.00002' });
+      assert.equal(report.added, 1);
+      assert.equal(report.skipped, 1);
+      assert.equal(await store.getPaper('2303.00001'), undefined);
+    });
+
     test('other OAI errors fail with the code and message', async () => {
       const s = await serve(() => ok(oaiError('badArgument', 'Illegal set')));
       await assert.rejects(harvest(s), /OAI-PMH error from .*: badArgument: Illegal set/);
