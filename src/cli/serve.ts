@@ -24,7 +24,9 @@ export function registerServe(program: Command): void {
 
 async function serve(config: Config, harvestWhenEmpty: boolean): Promise<void> {
   const store = await openSqliteStore(config.dbPath);
-  const app = await buildApp({ store, logger: { level: config.logLevel }, siteName: config.siteName, emptyStateHint: EMPTY_HINT });
+  // JSON lines for log collectors; readable lines for a person at a terminal.
+  const transport = process.stdout.isTTY ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } : undefined;
+  const app = await buildApp({ store, logger: { level: config.logLevel, transport }, siteName: config.siteName, emptyStateHint: EMPTY_HINT });
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: shutting down`);
     await app.close();
