@@ -1,7 +1,7 @@
 // Schema changes as a numbered list (Miniflux style). Each runs once, in its own transaction,
 // and PRAGMA user_version records how far a database has come. Never edit a shipped step: add one.
 
-export const FTS_TRIGGERS = `
+const FTS_TRIGGERS_V1 = `
 CREATE TRIGGER IF NOT EXISTS papers_fts_insert AFTER INSERT ON papers BEGIN
   INSERT INTO papers_fts(rowid, title, abstract, authors_text) VALUES (new.pk, new.title, new.abstract, new.authors_text);
 END;
@@ -13,10 +13,32 @@ CREATE TRIGGER IF NOT EXISTS papers_fts_update AFTER UPDATE OF title, abstract, 
   INSERT INTO papers_fts(rowid, title, abstract, authors_text) VALUES (new.pk, new.title, new.abstract, new.authors_text);
 END;`;
 
+/** Since step 3 the triggers also keep `titles_fts` (suggestions as you type) in step. */
+export const FTS_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS papers_fts_insert AFTER INSERT ON papers BEGIN
+  INSERT INTO papers_fts(rowid, title, abstract, authors_text) VALUES (new.pk, new.title, new.abstract, new.authors_text);
+  INSERT INTO titles_fts(rowid, title) VALUES (new.pk, new.title);
+END;
+CREATE TRIGGER IF NOT EXISTS papers_fts_delete AFTER DELETE ON papers BEGIN
+  INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors_text) VALUES ('delete', old.pk, old.title, old.abstract, old.authors_text);
+  INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.pk, old.title);
+END;
+CREATE TRIGGER IF NOT EXISTS papers_fts_update AFTER UPDATE OF title, abstract, authors_text ON papers BEGIN
+  INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors_text) VALUES ('delete', old.pk, old.title, old.abstract, old.authors_text);
+  INSERT INTO papers_fts(rowid, title, abstract, authors_text) VALUES (new.pk, new.title, new.abstract, new.authors_text);
+  INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.pk, old.title);
+  INSERT INTO titles_fts(rowid, title) VALUES (new.pk, new.title);
+END;`;
+
 export const DROP_FTS_TRIGGERS = `
 DROP TRIGGER IF EXISTS papers_fts_insert;
 DROP TRIGGER IF EXISTS papers_fts_delete;
 DROP TRIGGER IF EXISTS papers_fts_update;`;
+
+/** Rebuilds both keyword indexes from the papers table. */
+export const REBUILD_FTS = `
+INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');
+INSERT INTO titles_fts(titles_fts) VALUES ('rebuild');`;
 
 export const MIGRATIONS: string[] = [
   // 1: papers, their versions, authors, categories, links, source signals, ingest bookkeeping, keyword index.
@@ -143,6 +165,37 @@ export const MIGRATIONS: string[] = [
     content = 'papers', content_rowid = 'pk',
     tokenize = 'porter unicode61 remove_diacritics 2'
   );
+  ${FTS_TRIGGERS_V1}
+  `,
+  // 2: vectors for meaning search. One row per paper per embedding model; `source_changed_at` is the
+  // paper's changed_at when it was embedded, so an edited paper is embedded again.
+  `
+  CREATE TABLE vector_models (
+    name        TEXT PRIMARY KEY,        -- e.g. lsa-256, onnx:all-MiniLM-L6-v2
+    dimensions  INTEGER NOT NULL,
+    config      TEXT NOT NULL,           -- JSON: how to load the embedder again
+    state       TEXT NOT NULL CHECK (state IN ('building', 'ready')),
+    created_at  TEXT NOT NULL,
+    ready_at    TEXT
+  );
+  CREATE TABLE paper_vectors (
+    model             TEXT NOT NULL REFERENCES vector_models (name) ON DELETE CASCADE,
+    paper_pk          INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    source_changed_at TEXT NOT NULL,
+    vector            BLOB NOT NULL,     -- float32, little-endian, unit length
+    PRIMARY KEY (model, paper_pk)
+  );
+  `,
+  // 3: suggestions as you type: titles alone, with prefix indexes so "diff" finds "diffusion" at once.
+  `
+  CREATE VIRTUAL TABLE titles_fts USING fts5 (
+    title,
+    content = 'papers', content_rowid = 'pk',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3 4'
+  );
+  INSERT INTO titles_fts(titles_fts) VALUES ('rebuild');
+  ${DROP_FTS_TRIGGERS}
   ${FTS_TRIGGERS}
   `,
 ];

@@ -9,9 +9,10 @@ import { Kysely, SqliteDialect, sql, type Selectable } from 'kysely';
 import { normalizeAuthorName } from '../paper/text.ts';
 import type { PaperRecord, RecordError } from '../paper/types.ts';
 import { hashPaper, mergePaper, type PaperState } from './merge.ts';
-import { DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS } from './migrations.ts';
+import { DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, REBUILD_FTS } from './migrations.ts';
+import { SqliteVectors } from './sqlite-vectors.ts';
 import type { Database, PapersTable } from './schema.ts';
-import { buildMatch } from './fts.ts';
+import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch } from './fts.ts';
 import {
   MARK_END,
   MARK_START,
@@ -19,13 +20,16 @@ import {
   type HarvestState,
   type IngestRun,
   type IngestRunSummary,
+  type KeywordRanking,
   type ListOptions,
   type PaperDetail,
   type PaperSummary,
+  type SearchHit,
   type SearchPage,
   type SearchQuery,
   type Store,
   type StoreStats,
+  type Suggestion,
   type UpsertOutcome,
 } from './store.ts';
 
@@ -66,7 +70,7 @@ function repairKeywordIndex(db: BetterSqlite3.Database): void {
 
 function rebuildKeywordIndex(db: BetterSqlite3.Database): void {
   db.transaction(() => {
-    db.exec(`INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');`);
+    db.exec(REBUILD_FTS);
     db.exec(FTS_TRIGGERS);
     db.prepare('DELETE FROM meta WHERE key = ?').run(FTS_DIRTY);
   })();
@@ -78,10 +82,12 @@ class SqliteStore implements Store {
   private readonly k: Kysely<Database>;
   private readonly statements: ReturnType<typeof prepareWrites>;
   private readonly authorPks = new Map<string, number>();
+  readonly vectors: SqliteVectors;
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
     this.statements = prepareWrites(db);
+    this.vectors = new SqliteVectors(db);
   }
 
   async upsertPapers(records: PaperRecord[]): Promise<UpsertOutcome[]> {
@@ -292,15 +298,7 @@ class SqliteStore implements Store {
     const limit = options.limit ?? 20;
     const offset = options.offset ?? 0;
     const match = buildMatch(query);
-    const filters: string[] = [];
-    const params: unknown[] = [];
-    if (query.categories.length > 0) {
-      filters.push(`p.pk IN (SELECT paper_pk FROM paper_categories WHERE ${query.categories.map(() => `(category = ? OR category LIKE ? || '.%')`).join(' OR ')})`);
-      for (const c of query.categories) params.push(c, c);
-    }
-    if (query.since) { filters.push(`coalesce(p.published_at, p.listed_at) >= ?`); params.push(query.since); }
-    if (query.until) { filters.push(`coalesce(p.published_at, p.listed_at) < ?`); params.push(nextDay(query.until)); }
-    const where = filters.length > 0 ? ` AND ${filters.join(' AND ')}` : '';
+    const { where, params } = filterSql(query);
 
     if (match === undefined) {
       // Filters alone (cat:, since:): nothing to rank by, so the newest first.
@@ -308,7 +306,7 @@ class SqliteStore implements Store {
       const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(...params) as { n: number }).n;
       const rows = this.db.prepare(`SELECT p.* ${base} ORDER BY coalesce(p.published_at, p.listed_at) DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as PaperRow[];
       const papers = await this.summaries(rows);
-      return { total, hits: papers.map((paper) => ({ paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract })) };
+      return { total, hits: papers.map((paper, i) => ({ key: rows[i]!.pk, paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract })) };
     }
     const base = `FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?${where}`;
     const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(match, ...params) as { n: number }).n;
@@ -323,8 +321,83 @@ class SqliteStore implements Store {
     const papers = await this.summaries(rows);
     return {
       total,
-      hits: rows.map((r, i) => ({ paper: papers[i]!, score: r.score, titleMarked: r.title_marked, snippetMarked: r.snippet_marked })),
+      hits: rows.map((r, i) => ({ key: r.pk, paper: papers[i]!, score: r.score, titleMarked: r.title_marked, snippetMarked: r.snippet_marked })),
     };
+  }
+
+  async rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean }): Promise<KeywordRanking> {
+    const match = buildMatch(query, { any: options.any });
+    if (match === undefined) return { ranked: [], total: 0 };
+    const { where, params } = filterSql(query);
+    const join = where ? ' JOIN papers p ON p.pk = papers_fts.rowid' : '';
+    const ranked = this.db
+      .prepare(`SELECT papers_fts.rowid AS key, ${BM25} AS score FROM papers_fts${join} WHERE papers_fts MATCH ?${where} ORDER BY score LIMIT ?`)
+      .all(match, ...params, options.limit) as { key: number; score: number }[];
+    const total = ranked.length < options.limit
+      ? ranked.length
+      : (this.db.prepare(`SELECT count(*) AS n FROM papers_fts${join} WHERE papers_fts MATCH ?${where}`).get(match, ...params) as { n: number }).n;
+    return { ranked, total };
+  }
+
+  async filterKeys(keys: number[], query: SearchQuery): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const { where, params } = filterSql(query);
+    const { match, exclude } = buildConstraint(query);
+    if (!where && !match && !exclude) return keys;
+    const list = keys.map(Number).join(',');
+    const conditions = [`p.pk IN (${list})`];
+    const args: unknown[] = [];
+    if (match) { conditions.push(`p.pk IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN (${list}))`); args.push(match); }
+    if (exclude) { conditions.push(`p.pk NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN (${list}))`); args.push(exclude); }
+    const kept = new Set((this.db.prepare(`SELECT p.pk FROM papers p WHERE ${conditions.join(' AND ')}${where}`).all(...args, ...params) as { pk: number }[]).map((r) => r.pk));
+    return keys.filter((k) => kept.has(k));
+  }
+
+  async hitsForKeys(keys: number[], query: SearchQuery): Promise<SearchHit[]> {
+    if (keys.length === 0) return [];
+    const list = keys.map(Number).join(',');
+    const rows = new Map((this.db.prepare(`SELECT * FROM papers WHERE pk IN (${list})`).all() as PaperRow[]).map((r) => [r.pk, r]));
+    const ordered = keys.flatMap((k) => rows.get(k) ?? []);
+    const papers = await this.summaries(ordered);
+    const highlight = buildHighlightMatch(query);
+    const marks = new Map<number, { title: string; snippet: string }>();
+    if (highlight) {
+      const marked = this.db
+        .prepare(`SELECT rowid AS key, highlight(papers_fts, 0, '${MARK_START}', '${MARK_END}') AS title,
+                         snippet(papers_fts, 1, '${MARK_START}', '${MARK_END}', '…', 40) AS snippet
+                  FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN (${list})`)
+        .all(highlight) as { key: number; title: string; snippet: string }[];
+      for (const m of marked) marks.set(m.key, m);
+    }
+    return ordered.map((row, i) => {
+      const m = marks.get(row.pk);
+      return { key: row.pk, paper: papers[i]!, score: 0, titleMarked: m?.title ?? row.title, snippetMarked: m?.snippet ?? leadingWords(row.abstract, 40) };
+    });
+  }
+
+  async keyOf(id: string): Promise<number | undefined> {
+    return (this.statements.findPaper.get(id) as PaperRow | undefined)?.pk;
+  }
+
+  async suggest(typed: string, limit = 8): Promise<Suggestion[]> {
+    const out: Suggestion[] = [];
+    const name = normalizeAuthorName(typed);
+    if (name.length >= 2) {
+      const authors = this.db
+        .prepare(`SELECT a.name, (SELECT count(*) FROM paper_authors pa WHERE pa.author_pk = a.pk) AS papers
+                  FROM authors a WHERE a.normalized >= ? AND a.normalized < ? ORDER BY papers DESC LIMIT 200`)
+        .all(name, `${name}\uffff`) as { name: string; papers: number }[];
+      out.push(...authors.slice(0, 3).map((a) => ({ kind: 'author' as const, text: a.name, papers: a.papers })));
+    }
+    const match = buildSuggestMatch(typed);
+    if (match) {
+      // The newest matching titles: rowid order is insertion order, so no ranking pass over every match.
+      const titles = this.db
+        .prepare(`SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.pk = titles_fts.rowid WHERE titles_fts MATCH ? ORDER BY titles_fts.rowid DESC LIMIT ?`)
+        .all(match, limit) as { id: string; title: string }[];
+      out.push(...titles.map((t) => ({ kind: 'paper' as const, text: t.title, id: t.id })));
+    }
+    return out.slice(0, limit);
   }
 
   async similarByKeywords(id: string, limit = 6): Promise<PaperSummary[]> {
@@ -437,6 +510,25 @@ function sameSignals(existing: PaperState | undefined, merged: PaperState): bool
 
 function toIngestRun(r: Selectable<Database['ingest_runs']>): IngestRun {
   return { id: r.id, command: r.command, startedAt: r.started_at, finishedAt: r.finished_at ?? undefined, status: r.status, read: r.read, added: r.added, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, errors: r.errors };
+}
+
+/** SQL conditions on papers `p` for cat:, since: and until:, as " AND ..." (or ''), with their parameters. */
+function filterSql(query: SearchQuery): { where: string; params: unknown[] } {
+  const filters: string[] = [];
+  const params: unknown[] = [];
+  if (query.categories.length > 0) {
+    filters.push(`p.pk IN (SELECT paper_pk FROM paper_categories WHERE ${query.categories.map(() => `(category = ? OR category LIKE ? || '.%')`).join(' OR ')})`);
+    for (const c of query.categories) params.push(c, c);
+  }
+  if (query.since) { filters.push(`coalesce(p.published_at, p.listed_at) >= ?`); params.push(query.since); }
+  if (query.until) { filters.push(`coalesce(p.published_at, p.listed_at) < ?`); params.push(nextDay(query.until)); }
+  return { where: filters.length > 0 ? ` AND ${filters.join(' AND ')}` : '', params };
+}
+
+/** The start of an abstract, for papers found by meaning where no word of the query occurs. */
+function leadingWords(text: string, count: number): string {
+  const words = text.split(/\s+/);
+  return words.length <= count ? text : `${words.slice(0, count).join(' ')}…`;
 }
 
 function nextDay(day: string): string {

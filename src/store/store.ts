@@ -56,6 +56,8 @@ export interface SearchQuery {
 }
 
 export interface SearchHit {
+  /** The paper's row key: what vector indexes store and fusion ranks by. */
+  key: number;
   paper: PaperSummary;
   score: number;               // BM25 as SQLite reports it: lower is better
   /** Title and abstract snippet with matches wrapped in MARK_START/MARK_END (text not yet escaped). */
@@ -70,6 +72,58 @@ export const MARK_END = '\uE001';
 export interface SearchPage {
   total: number;
   hits: SearchHit[];
+}
+
+/** A keyword ranking, best first, before papers are loaded: what fusion needs. */
+export interface KeywordRanking {
+  ranked: { key: number; score: number }[];
+  total: number;
+}
+
+/** A title or author that starts with what is being typed. */
+export interface Suggestion {
+  kind: 'paper' | 'author';
+  text: string;
+  id?: string;                 // the paper's id, for kind 'paper'
+  papers?: number;             // the author's paper count, for kind 'author'
+}
+
+/** The text an embedder reads for one paper. */
+export interface PaperText {
+  key: number;
+  id: string;
+  title: string;
+  abstract: string;
+  changedAt: string;
+}
+
+export interface VectorModelInfo {
+  name: string;
+  dimensions: number;
+  config: Record<string, unknown>;
+  state: 'building' | 'ready';
+  active: boolean;
+  createdAt: string;
+  readyAt?: string;
+  vectors: number;
+}
+
+/** Vectors per paper per embedding model, and which model is live. */
+export interface VectorStore {
+  models(): Promise<VectorModelInfo[]>;
+  /** The model searches use: the one activated last, if it is still ready. */
+  active(): Promise<VectorModelInfo | undefined>;
+  saveModel(model: { name: string; dimensions: number; config: Record<string, unknown>; state: 'building' | 'ready' }): Promise<void>;
+  activate(name: string): Promise<void>;
+  dropModel(name: string): Promise<void>;
+  put(model: string, rows: { key: number; changedAt: string; vector: Float32Array }[]): Promise<void>;
+  /** Papers with no vector for the model, or changed since they were embedded, by key. */
+  pending(model: string, limit: number): Promise<PaperText[]>;
+  countPending(model: string): Promise<number>;
+  scan(model: string, afterKey: number, limit: number): Promise<{ key: number; vector: Float32Array }[]>;
+  get(model: string, key: number): Promise<Float32Array | undefined>;
+  /** Every paper's text by key, for training an embedder. */
+  texts(afterKey: number, limit: number): Promise<PaperText[]>;
 }
 
 export interface DayCount {
@@ -136,6 +190,20 @@ export interface Store {
   neighbourDays(day: string): Promise<{ previous?: string; next?: string }>;
 
   search(query: SearchQuery, options?: { limit?: number; offset?: number }): Promise<SearchPage>;
+  /**
+   * BM25 ranking keys only. `any`: a paper needs only one of the words (ranked higher the more and
+   * rarer it has), as BM25 is meant to be used for fusion; phrases, authors and filters still bind.
+   */
+  rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean }): Promise<KeywordRanking>;
+  /** The keys, in order, that pass the query's filters and required phrases, authors and exclusions. */
+  filterKeys(keys: number[], query: SearchQuery): Promise<number[]>;
+  /** Hits for keys in order, with the query's words marked where they occur. */
+  hitsForKeys(keys: number[], query: SearchQuery): Promise<SearchHit[]>;
+  keyOf(id: string): Promise<number | undefined>;
+  /** Titles and authors starting with the typed text (the last word may be partial). */
+  suggest(prefix: string, limit?: number): Promise<Suggestion[]>;
+  readonly vectors: VectorStore;
+
   /** Papers sharing the most distinctive words of a paper's title and abstract. */
   similarByKeywords(id: string, limit?: number): Promise<PaperSummary[]>;
 

@@ -1,0 +1,278 @@
+// Meaning search: the live embedder, its vectors in the store and the HNSW index over them.
+// A build (a new embedder, or the LSA model retrained on a grown corpus) happens beside the live
+// index: vectors go in under a new model name, the index is built and saved, and only then does
+// the new model become active and the old one go. Searches never see a half-built index.
+
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PaperText, Store, VectorModelInfo } from '../store/store.ts';
+import { loadEmbedder, type EmbedderConfig } from './embedder-config.ts';
+import { saveLsa, trainLsa } from './embedders/lsa.ts';
+import type { Embedder, ProgressFn } from './embedders/types.ts';
+import { HnswIndex, type HnswOptions, type Neighbour } from './vector-index.ts';
+
+const BATCH = 256;
+/** LSA trains on at most this many papers, spread evenly over the corpus. */
+const MAX_TRAINING_DOCS = 100_000;
+/** Retrain the built-in model once the corpus has grown this much since it was trained. */
+const RETRAIN_GROWTH = 2;
+const RETRAIN_MIN_PAPERS = 1_000;
+
+export interface SemanticOptions {
+  /** Where model and index files live (beside the database). */
+  indexDir: string;
+  log?: (line: string) => void;
+  hnsw?: HnswOptions;
+}
+
+export interface BuildReport {
+  model: string;
+  papers: number;
+  seconds: { train: number; embed: number; index: number };
+}
+
+interface Live {
+  model: VectorModelInfo;
+  embedder: Embedder;
+  index: HnswIndex;
+  /** Highest paper key in the index: vectors another process stores later have higher keys. */
+  maxKey: number;
+}
+
+/** The text an embedder reads for a paper. */
+export function paperText(p: Pick<PaperText, 'title' | 'abstract'>): string {
+  return `${p.title}. ${p.abstract}`;
+}
+
+function fileBase(model: string): string {
+  return model.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+export class SemanticSearch {
+  private live?: Live;
+  private building?: Promise<BuildReport>;
+  private readonly log: (line: string) => void;
+
+  private constructor(private readonly store: Store, private readonly options: SemanticOptions) {
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Loads the active model and its index (rebuilding the index file from stored vectors if it is missing). */
+  static async open(store: Store, options: SemanticOptions): Promise<SemanticSearch> {
+    const semantic = new SemanticSearch(store, options);
+    const model = await store.vectors.active();
+    if (model) {
+      try {
+        semantic.live = await semantic.load(model);
+      } catch (err) {
+        semantic.log(`Meaning search is off: ${(err as Error).message}`);
+      }
+    }
+    return semantic;
+  }
+
+  get model(): VectorModelInfo | undefined {
+    return this.live?.model;
+  }
+
+  get embedder(): Embedder | undefined {
+    return this.live?.embedder;
+  }
+
+  get isBuilding(): boolean {
+    return this.building !== undefined;
+  }
+
+  indexSize(): number {
+    return this.live?.index.size() ?? 0;
+  }
+
+  async embedQuery(text: string): Promise<Float32Array | undefined> {
+    if (!this.live) return undefined;
+    const [v] = await this.live.embedder.embed([text], 'query');
+    return v!.some((x) => x !== 0) ? v : undefined;
+  }
+
+  nearest(vector: Float32Array, k: number): Neighbour[] {
+    return this.live?.index.search(vector, k) ?? [];
+  }
+
+  /** A paper's stored vector under the live model. */
+  async vectorOf(key: number): Promise<Float32Array | undefined> {
+    return this.live && this.store.vectors.get(this.live.model.name, key);
+  }
+
+  /**
+   * Builds a model from scratch and makes it live when complete. One build at a time: a second
+   * call while one runs waits for it instead.
+   */
+  build(config: EmbedderConfig, progress: ProgressFn = () => {}): Promise<BuildReport> {
+    this.building ??= this.runBuild(config, progress).finally(() => {
+      this.building = undefined;
+    });
+    return this.building;
+  }
+
+  /**
+   * Picks up what another process (an import, `index build`) did to the database: a newly
+   * activated model is loaded; vectors stored since are added to the index.
+   */
+  async refresh(): Promise<void> {
+    if (this.building) return;
+    const active = await this.store.vectors.active();
+    if (!active) return;
+    if (active.name !== this.live?.model.name) {
+      const previous = this.live;
+      this.live = await this.load(active);
+      await previous?.embedder.close?.();
+      this.log(`Meaning search now uses ${active.name}.`);
+      return;
+    }
+    const live = this.live;
+    await this.indexStored(live.model.name, live.index, (key) => !live.index.has(key), () => {}, live.maxKey);
+  }
+
+  /** Embeds papers added or changed since the last call and adds them to the index. */
+  async catchUp(progress: ProgressFn = () => {}): Promise<number> {
+    await this.refresh();
+    const live = this.live;
+    if (!live || this.building) return 0;
+    const done = await this.embedPending(live.model.name, live.embedder, progress, live.index);
+    if (done > 0) await live.index.save(this.indexPath(live.model.name));
+    if (await this.shouldRetrain(live.model)) {
+      const cfg = live.model.config as EmbedderConfig;
+      this.log(`The corpus has more than doubled since the meaning model was trained; retraining it in the background.`);
+      void this.build({ kind: 'lsa', dimensions: cfg.kind === 'lsa' ? cfg.dimensions : 256 }).catch((err) => this.log(`Retraining failed: ${(err as Error).message}`));
+    }
+    return done;
+  }
+
+  async close(): Promise<void> {
+    await this.building?.catch(() => undefined);
+    await this.live?.embedder.close?.();
+  }
+
+  private indexPath(model: string): string {
+    return join(this.options.indexDir, `${fileBase(model)}.usearch`);
+  }
+
+  private async load(model: VectorModelInfo): Promise<Live> {
+    const config = model.config as EmbedderConfig;
+    const embedder = await loadEmbedder(config, this.options.indexDir);
+    const path = this.indexPath(model.name);
+    const index = existsSync(path) ? HnswIndex.load(path, model.dimensions, this.options.hnsw) : new HnswIndex(model.dimensions, this.options.hnsw);
+    // Vectors written after the index file was last saved (a crash in between) are added now.
+    const live: Live = { model, embedder, index, maxKey: 0 };
+    const added = await this.indexStored(model.name, index, (key) => !index.has(key), () => {}, 0, live);
+    if (added > 0 || !existsSync(path)) await index.save(path);
+    return live;
+  }
+
+  private async runBuild(config: EmbedderConfig, progress: ProgressFn): Promise<BuildReport> {
+    await mkdir(this.options.indexDir, { recursive: true });
+    await this.dropUnfinished();
+    const t0 = performance.now();
+    const { embedder, config: stored } = await this.prepareEmbedder(config, progress);
+    const name = `${embedder.name}@${new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '')}`;
+    await this.store.vectors.saveModel({ name, dimensions: embedder.dimensions, config: stored, state: 'building' });
+    const t1 = performance.now();
+    const papers = await this.embedPending(name, embedder, progress);
+    const t2 = performance.now();
+    const index = new HnswIndex(embedder.dimensions, this.options.hnsw);
+    const fresh: Live = { model: undefined as unknown as VectorModelInfo, embedder, index, maxKey: 0 };
+    await this.indexStored(name, index, () => true, progress, 0, fresh);
+    await index.save(this.indexPath(name));
+    const t3 = performance.now();
+
+    await this.store.vectors.saveModel({ name, dimensions: embedder.dimensions, config: stored, state: 'ready' });
+    await this.store.vectors.activate(name);
+    const previous = this.live;
+    this.live = { ...fresh, model: (await this.store.vectors.active())! };
+    if (previous) await this.dropModel(previous.model.name);
+    await previous?.embedder.close?.();
+    this.log(`Meaning search now uses ${name} (${papers} papers embedded).`);
+    return { model: name, papers, seconds: { train: (t1 - t0) / 1000, embed: (t2 - t1) / 1000, index: (t3 - t2) / 1000 } };
+  }
+
+  /** LSA is trained here on the corpus; the others are loaded as they are. */
+  private async prepareEmbedder(config: EmbedderConfig, progress: ProgressFn): Promise<{ embedder: Embedder; config: EmbedderConfig }> {
+    if (config.kind !== 'lsa') return { embedder: await loadEmbedder(config, this.options.indexDir), config };
+    const texts = await this.trainingTexts(progress);
+    const model = await trainLsa(texts, { dimensions: config.dimensions, alpha: config.alpha, onProgress: progress });
+    const file = `${fileBase(`${model.name}-${Date.now()}`)}.lsa`;
+    await saveLsa(model, join(this.options.indexDir, file));
+    return { embedder: model, config: { ...config, file, trainedDocs: texts.length } };
+  }
+
+  private async trainingTexts(progress: ProgressFn): Promise<string[]> {
+    const total = (await this.store.stats()).papers;
+    const every = Math.max(1, Math.ceil(total / MAX_TRAINING_DOCS));
+    const texts: string[] = [];
+    let seen = 0;
+    for (let after = 0; ; ) {
+      const page = await this.store.vectors.texts(after, 2_000);
+      if (page.length === 0) break;
+      for (const p of page) if (seen++ % every === 0) texts.push(paperText(p));
+      after = page[page.length - 1]!.key;
+      progress('reading papers', seen, total);
+    }
+    return texts;
+  }
+
+  private async embedPending(model: string, embedder: Embedder, progress: ProgressFn, index?: HnswIndex): Promise<number> {
+    const total = await this.store.vectors.countPending(model);
+    let done = 0;
+    while (done < total) {
+      const batch = await this.store.vectors.pending(model, BATCH);
+      if (batch.length === 0) break;
+      const vectors = await embedder.embed(batch.map(paperText), 'document');
+      await this.store.vectors.put(model, batch.map((p, i) => ({ key: p.key, changedAt: p.changedAt, vector: vectors[i]! })));
+      index?.add(batch.map((p) => p.key), vectors);
+      if (index && this.live?.index === index) this.live.maxKey = Math.max(this.live.maxKey, batch[batch.length - 1]!.key);
+      done += batch.length;
+      progress('embedding', done, total);
+      await new Promise((resolve) => setImmediate(resolve)); // let the server answer between batches
+    }
+    return done;
+  }
+
+  private async indexStored(model: string, index: HnswIndex, wanted: (key: number) => boolean, progress: ProgressFn = () => {}, from = 0, live = this.live): Promise<number> {
+    const total = (await this.store.vectors.models()).find((m) => m.name === model)?.vectors ?? 0;
+    let seen = 0;
+    let added = 0;
+    for (let after = from; ; ) {
+      const rows = await this.store.vectors.scan(model, after, 4_096);
+      if (rows.length === 0) break;
+      const fresh = rows.filter((r) => wanted(r.key));
+      index.add(fresh.map((r) => r.key), fresh.map((r) => r.vector));
+      added += fresh.length;
+      seen += rows.length;
+      after = rows[rows.length - 1]!.key;
+      if (live) live.maxKey = Math.max(live.maxKey, after);
+      progress('indexing', seen, total);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return added;
+  }
+
+  private async shouldRetrain(model: VectorModelInfo): Promise<boolean> {
+    const config = model.config as EmbedderConfig;
+    if (config.kind !== 'lsa' || !config.trainedDocs || config.trainedDocs >= MAX_TRAINING_DOCS) return false;
+    const papers = (await this.store.stats()).papers;
+    return papers >= RETRAIN_MIN_PAPERS && papers >= RETRAIN_GROWTH * config.trainedDocs;
+  }
+
+  /** Models a crashed or interrupted build left 'building' are removed with their files. */
+  private async dropUnfinished(): Promise<void> {
+    for (const m of await this.store.vectors.models()) if (m.state === 'building') await this.dropModel(m.name);
+  }
+
+  private async dropModel(name: string): Promise<void> {
+    const model = (await this.store.vectors.models()).find((m) => m.name === name);
+    await this.store.vectors.dropModel(name);
+    await rm(this.indexPath(name), { force: true });
+    const config = model?.config as EmbedderConfig | undefined;
+    if (config?.kind === 'lsa' && config.file) await rm(join(this.options.indexDir, config.file), { force: true });
+  }
+}

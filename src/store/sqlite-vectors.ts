@@ -1,0 +1,120 @@
+// Vectors per paper per embedding model, on the same SQLite connection as the papers. A model is
+// 'building' until every paper has its vector, and only a 'ready' model can become the active one,
+// so switching models never serves a half-built index.
+
+import type BetterSqlite3 from 'better-sqlite3';
+import type { PaperText, VectorModelInfo, VectorStore } from './store.ts';
+
+const ACTIVE = 'active_vector_model';
+
+interface ModelRow {
+  name: string;
+  dimensions: number;
+  config: string;
+  state: 'building' | 'ready';
+  created_at: string;
+  ready_at: string | null;
+}
+
+const TEXT_COLUMNS = 'p.pk AS key, p.id, p.title, p.abstract, p.changed_at AS changedAt';
+
+export function toBlob(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+export function fromBlob(blob: Buffer): Float32Array {
+  // Copy: the driver's buffer may not be 4-byte aligned.
+  const out = new Float32Array(blob.byteLength / 4);
+  new Uint8Array(out.buffer).set(blob);
+  return out;
+}
+
+export class SqliteVectors implements VectorStore {
+  private readonly s;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    this.s = {
+      models: db.prepare('SELECT * FROM vector_models ORDER BY created_at'),
+      count: db.prepare('SELECT count(*) AS n FROM paper_vectors WHERE model = ?'),
+      activeName: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      upsertModel: db.prepare(`INSERT INTO vector_models (name, dimensions, config, state, created_at, ready_at) VALUES (@name, @dimensions, @config, @state, @now, CASE WHEN @state = 'ready' THEN @now END)
+                               ON CONFLICT (name) DO UPDATE SET dimensions = excluded.dimensions, config = excluded.config, state = excluded.state, ready_at = excluded.ready_at`),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      deleteMeta: db.prepare('DELETE FROM meta WHERE key = ? AND value = ?'),
+      dropModel: db.prepare('DELETE FROM vector_models WHERE name = ?'),
+      dropVectors: db.prepare('DELETE FROM paper_vectors WHERE model = ?'),
+      put: db.prepare('INSERT OR REPLACE INTO paper_vectors (model, paper_pk, source_changed_at, vector) VALUES (?, ?, ?, ?)'),
+      pending: db.prepare(`SELECT ${TEXT_COLUMNS} FROM papers p LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_pk = p.pk
+                           WHERE v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at ORDER BY p.pk LIMIT ?`),
+      countPending: db.prepare(`SELECT count(*) AS n FROM papers p LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_pk = p.pk
+                                WHERE v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at`),
+      scan: db.prepare('SELECT paper_pk AS key, vector FROM paper_vectors WHERE model = ? AND paper_pk > ? ORDER BY paper_pk LIMIT ?'),
+      get: db.prepare('SELECT vector FROM paper_vectors WHERE model = ? AND paper_pk = ?'),
+      texts: db.prepare(`SELECT ${TEXT_COLUMNS} FROM papers p WHERE p.pk > ? ORDER BY p.pk LIMIT ?`),
+    };
+  }
+
+  async models(): Promise<VectorModelInfo[]> {
+    const active = (this.s.activeName.get(ACTIVE) as { value: string } | undefined)?.value;
+    return (this.s.models.all() as ModelRow[]).map((r) => ({
+      name: r.name,
+      dimensions: r.dimensions,
+      config: JSON.parse(r.config) as Record<string, unknown>,
+      state: r.state,
+      active: r.name === active && r.state === 'ready',
+      createdAt: r.created_at,
+      readyAt: r.ready_at ?? undefined,
+      vectors: (this.s.count.get(r.name) as { n: number }).n,
+    }));
+  }
+
+  async active(): Promise<VectorModelInfo | undefined> {
+    return (await this.models()).find((m) => m.active);
+  }
+
+  async saveModel(model: { name: string; dimensions: number; config: Record<string, unknown>; state: 'building' | 'ready' }): Promise<void> {
+    this.s.upsertModel.run({ ...model, config: JSON.stringify(model.config), now: new Date().toISOString() });
+  }
+
+  async activate(name: string): Promise<void> {
+    const model = (await this.models()).find((m) => m.name === name);
+    if (!model) throw new Error(`There is no vector model named ${name}.`);
+    if (model.state !== 'ready') throw new Error(`The vector model ${name} is still being built; it can be used once it is ready.`);
+    this.s.setMeta.run(ACTIVE, name);
+  }
+
+  async dropModel(name: string): Promise<void> {
+    this.db.transaction(() => {
+      this.s.dropVectors.run(name);
+      this.s.dropModel.run(name);
+      this.s.deleteMeta.run(ACTIVE, name);
+    })();
+  }
+
+  async put(model: string, rows: { key: number; changedAt: string; vector: Float32Array }[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const r of rows) this.s.put.run(model, r.key, r.changedAt, toBlob(r.vector));
+    })();
+  }
+
+  async pending(model: string, limit: number): Promise<PaperText[]> {
+    return this.s.pending.all(model, limit) as PaperText[];
+  }
+
+  async countPending(model: string): Promise<number> {
+    return (this.s.countPending.get(model) as { n: number }).n;
+  }
+
+  async scan(model: string, afterKey: number, limit: number): Promise<{ key: number; vector: Float32Array }[]> {
+    return (this.s.scan.all(model, afterKey, limit) as { key: number; vector: Buffer }[]).map((r) => ({ key: r.key, vector: fromBlob(r.vector) }));
+  }
+
+  async get(model: string, key: number): Promise<Float32Array | undefined> {
+    const row = this.s.get.get(model, key) as { vector: Buffer } | undefined;
+    return row && fromBlob(row.vector);
+  }
+
+  async texts(afterKey: number, limit: number): Promise<PaperText[]> {
+    return this.s.texts.all(afterKey, limit) as PaperText[];
+  }
+}
