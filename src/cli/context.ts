@@ -1,7 +1,11 @@
 // What every command needs: settings, an open store, an HTTP client for live sources,
 // and a way to fail with a one-line reason.
 import { loadConfig, type Config, type ConfigFlags } from '../config.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPoliteClient, type PoliteClient } from '../ingest/http.ts';
+import { SemanticSearch } from '../search/semantic.ts';
+import { createStepProgress } from './progress.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 
@@ -32,4 +36,23 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
 
 export function arxivClient(config: Config, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): PoliteClient {
   return createPoliteClient({ userAgent: config.userAgent, minDelayMs: config.politeDelaySeconds * 1000, log });
+}
+
+/** Model and vector-index files live in a folder beside the database file. */
+export function indexDirFor(config: Config): string {
+  return config.dbPath === ':memory:' ? join(tmpdir(), `paperboy-index-${process.pid}`) : `${config.dbPath}.index`;
+}
+
+export function openSemantic(store: Store, config: Config, log?: (line: string) => void): Promise<SemanticSearch> {
+  return SemanticSearch.open(store, { indexDir: indexDirFor(config), log });
+}
+
+/** After an import: new papers get their vectors now, if meaning search is set up. */
+export async function embedNewPapers(store: Store, config: Config): Promise<void> {
+  const semantic = await openSemantic(store, config, (line) => process.stderr.write(`${line}\n`));
+  if (!semantic.model) return;
+  const progress = createStepProgress();
+  const done = await semantic.catchUp(progress.update).finally(() => progress.stop());
+  await semantic.close();
+  if (done > 0) process.stderr.write(`Embedded ${done} new or changed paper(s) for meaning search.\n`);
 }

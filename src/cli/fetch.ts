@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { fetchArxiv } from '../ingest/arxiv-api.ts';
-import { arxivClient, configFrom, UserError, withStore, type GlobalFlags } from './context.ts';
+import { arxivClient, configFrom, UserError, withStore, embedNewPapers, type GlobalFlags } from './context.ts';
 import { printIngestSummary } from './summary.ts';
 
 export function registerFetch(program: Command): void {
@@ -16,6 +16,7 @@ export function registerFetch(program: Command): void {
         const report = await fetchArxiv(store, ids, { baseUrl: options.url ?? config.arxivApiUrl, client: arxivClient(config) })
           .catch((err: Error) => { throw err.name === 'HttpError' ? err : new UserError(err.message); });
         printIngestSummary(report, (performance.now() - started) / 1000);
+        await embedNewPapers(store, config);
         if (report.missing.length > 0) {
           console.log(`not found on arXiv: ${report.missing.join(', ')}`);
           if (report.added + report.updated + report.unchanged === 0) throw new UserError('none of the ids exist on arXiv');

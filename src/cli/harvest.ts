@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { harvestOai, type OaiMetadataPrefix } from '../ingest/oai-harvest.ts';
 import { parseDay } from '../search/query.ts';
-import { arxivClient, configFrom, UserError, withStore, type GlobalFlags } from './context.ts';
+import { arxivClient, configFrom, UserError, withStore, embedNewPapers, type GlobalFlags } from './context.ts';
 import { formatCount } from './progress.ts';
 import { printIngestSummary } from './summary.ts';
 
@@ -37,6 +37,7 @@ export function registerHarvest(program: Command): void {
           onPage: (p) => console.error(`page ${p.page}: ${formatCount(p.records)} records (${formatCount(p.totals.read)}${p.completeListSize ? ` of ${formatCount(p.completeListSize)}` : ''} so far)`),
         });
         printIngestSummary(report, (performance.now() - started) / 1000);
+        await embedNewPapers(store, config);
         console.log(`${report.pages} page(s)${report.resumed ? ', resumed from an interrupted harvest' : ''}`);
       });
     });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ingest } from '../ingest/pipeline.ts';
 import { listInputs, readInputs } from '../ingest/sources.ts';
-import { configFrom, UserError, withStore, type GlobalFlags } from './context.ts';
+import { configFrom, UserError, withStore, embedNewPapers, type GlobalFlags } from './context.ts';
 import { createProgress, formatBytes } from './progress.ts';
 import { printIngestSummary } from './summary.ts';
 
@@ -39,6 +39,7 @@ export function registerIngest(program: Command): void {
           onBatch: (t) => { note = `${t.read} records, ${t.errors} errors`; progress.update(bytes, note); },
         }).finally(() => progress.stop());
         printIngestSummary(report, (performance.now() - started) / 1000);
+        await embedNewPapers(store, config);
         if (report.read > 0 && report.errors === report.read) throw new UserError('no record could be read: every one had an error (see above)');
       });
     });

@@ -5,20 +5,22 @@ import { ConfigError } from '../config.ts';
 import { UserError } from './context.ts';
 import { registerFetch } from './fetch.ts';
 import { registerHarvest } from './harvest.ts';
+import { registerIndex } from './index-cmd.ts';
 import { registerIngest } from './ingest.ts';
+import { registerModels } from './models.ts';
 import { registerSearch } from './search.ts';
 import { registerServe } from './serve.ts';
 import { registerStats } from './stats.ts';
 
 const program = new Command()
   .name('paperboy')
-  .description('A self-hosted hub for research papers: harvest, browse by day, search.')
+  .description('A self-hosted hub for research papers: harvest, browse by day, search by keyword and meaning.')
   .version('0.1.0')
   .option('--db <path>', 'SQLite database file (PAPERBOY_DB, default ./data/paperboy.db)')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerServe, registerIngest, registerHarvest, registerFetch, registerSearch, registerStats]) register(program);
+for (const register of [registerServe, registerIngest, registerHarvest, registerFetch, registerSearch, registerIndex, registerModels, registerStats]) register(program);
 
 try {
   await program.parseAsync(process.argv);

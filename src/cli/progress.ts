@@ -46,3 +46,18 @@ export function formatBytes(n: number): string {
 }
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+/** Progress of work in named steps (training, embedding, indexing): one bar or log series per step. */
+export function createStepProgress(): { update: (step: string, done: number, total: number) => void; stop: () => void } {
+  let current: { step: string; bar: Progress } | undefined;
+  return {
+    update(step, done, total) {
+      if (current?.step !== step) {
+        current?.bar.stop();
+        current = { step, bar: createProgress(step.padEnd(14), total, formatCount) };
+      }
+      current.bar.update(done);
+    },
+    stop: () => current?.bar.stop(),
+  };
+}

@@ -5,7 +5,9 @@ import { categoriesToOaiSets, harvestOai } from '../ingest/oai-harvest.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp } from '../web/app.ts';
-import { arxivClient, configFrom, type GlobalFlags } from './context.ts';
+import { DEFAULT_LSA_DIMENSIONS } from '../search/embedder-config.ts';
+import type { SemanticSearch } from '../search/semantic.ts';
+import { arxivClient, configFrom, openSemantic, type GlobalFlags } from './context.ts';
 
 const EMPTY_HINT = 'This hub has no papers yet. Import some with `npx paperboy ingest PATH` (Hugging Face daily-papers JSON, arXiv OAI-PMH XML, the Kaggle arXiv dump) or `npx paperboy harvest --from YYYY-MM-DD --set cs`.';
 
@@ -16,20 +18,32 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on (PAPERBOY_HOST, default 127.0.0.1)')
     .option('-p, --port <port>', 'port to listen on (PAPERBOY_PORT, default 3000)')
     .option('--no-harvest', 'do not harvest from arXiv on an empty database')
-    .action(async (options: { host?: string; port?: string; harvest: boolean }, command: Command) => {
+    .option('--no-index', 'do not build the meaning-search index in the background when there is none')
+    .action(async (options: { host?: string; port?: string; harvest: boolean; index: boolean }, command: Command) => {
       const config = configFrom({ ...command.optsWithGlobals<GlobalFlags>(), host: options.host, port: options.port });
-      await serve(config, options.harvest);
+      await serve(config, options);
     });
 }
 
-async function serve(config: Config, harvestWhenEmpty: boolean): Promise<void> {
+/** How often the server picks up papers and vectors that other processes (imports) added. */
+const REFRESH_MS = 5 * 60_000;
+/** Below this many papers, meaning search has too little to learn from to be worth building. */
+const MIN_PAPERS_FOR_INDEX = 50;
+
+async function serve(config: Config, options: { harvest: boolean; index: boolean }): Promise<void> {
   const store = await openSqliteStore(config.dbPath);
   // JSON lines for log collectors; readable lines for a person at a terminal.
   const transport = process.stdout.isTTY ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } : undefined;
-  const app = await buildApp({ store, logger: { level: config.logLevel, transport }, siteName: config.siteName, emptyStateHint: EMPTY_HINT });
+  let log: (line: string) => void = () => {};
+  const semantic = await openSemantic(store, config, (line) => log(line));
+  const app = await buildApp({ store, semantic, logger: { level: config.logLevel, transport }, siteName: config.siteName, emptyStateHint: EMPTY_HINT });
+  log = (line) => app.log.info(line);
+  const timer = setInterval(() => void keepIndexCurrent(store, semantic, options.index, log), REFRESH_MS).unref();
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: shutting down`);
+    clearInterval(timer);
     await app.close();
+    await semantic.close();
     await store.close();
     process.exit(0);
   };
@@ -43,9 +57,31 @@ async function serve(config: Config, harvestWhenEmpty: boolean): Promise<void> {
     throw err;
   }
   const stats = await store.stats();
-  app.log.info(`Paperboy serves ${stats.papers} papers from ${config.dbPath}`);
-  if (stats.papers === 0 && harvestWhenEmpty && config.harvestDays > 0) {
-    void harvestRecent(store, config, (line) => app.log.info(line));
+  app.log.info(`Paperboy serves ${stats.papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}`);
+  const harvest = stats.papers === 0 && options.harvest && config.harvestDays > 0 ? harvestRecent(store, config, log) : Promise.resolve();
+  void harvest.then(() => keepIndexCurrent(store, semantic, options.index, log));
+}
+
+/** Embeds new papers; builds the built-in model first if there is none and enough papers. */
+async function keepIndexCurrent(store: Store, semantic: SemanticSearch, buildWhenMissing: boolean, log: (line: string) => void): Promise<void> {
+  try {
+    await semantic.refresh();
+    if (semantic.model) {
+      const done = await semantic.catchUp();
+      if (done > 0) log(`Embedded ${done} new or changed papers for meaning search`);
+      return;
+    }
+    if (!buildWhenMissing || semantic.isBuilding) return;
+    const papers = (await store.stats()).papers;
+    if (papers < MIN_PAPERS_FOR_INDEX) return;
+    log(`Building the meaning-search index for ${papers} papers in the background; searches use keywords until it is ready`);
+    let lastStep = '';
+    await semantic.build({ kind: 'lsa', dimensions: DEFAULT_LSA_DIMENSIONS }, (step, done, total) => {
+      if (step !== lastStep || done === total) log(`index build: ${step} ${done} of ${total}`);
+      lastStep = step;
+    });
+  } catch (err) {
+    log(`Meaning search could not be updated: ${(err as Error).message}`);
   }
 }
 

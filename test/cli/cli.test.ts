@@ -56,12 +56,51 @@ test('ingest reports the bad record and takes the rest; a second run changes not
 test('search prints ranked results; stats sums up', async () => {
   const r = await paperboy(['search', 'diffusion']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /1 result\(s\)\n\s+1\. 2503\.00001\s+Quasar spectra with diffusion models/);
+  assert.match(r.stdout, /1 result\(s\), keyword\n\s+1\. 2503\.00001\s+Quasar spectra with diffusion models/);
+  assert.match(r.stderr, /Meaning search is not built yet.*paperboy index build/);
   const json = JSON.parse((await paperboy(['search', 'attention', '--json'])).stdout) as { total: number; results: { id: string }[] };
   assert.deepEqual(json.results.map((p) => p.id), ['2503.00002']);
   const stats = JSON.parse((await paperboy(['stats', '--json'])).stdout) as { papers: number; listedDays: number };
   assert.equal(stats.papers, 3);
   assert.equal(stats.listedDays, 1);
+});
+
+test('index build makes meaning search the default; index status reports it; imports embed new papers', async () => {
+  const topics = [
+    ['galaxy', 'telescope', 'stellar', 'redshift', 'quasar', 'spectra'],
+    ['neural', 'network', 'gradient', 'training', 'transformer', 'attention'],
+  ];
+  const papers = Array.from({ length: 16 }, (_, i) => {
+    const words = topics[i % 2]!;
+    const pick = (n: number) => words[(i + n) % words.length];
+    return entry(`2503.${String(100 + i).padStart(5, '0')}`, `On ${pick(0)} and ${pick(1)} ${i}`, i);
+  }).map((e, i) => ({ ...e, paper: { ...e.paper, summary: `We study ${topics[i % 2]!.join(' ')} with care; ${topics[i % 2]![i % 6]} matters.` } }));
+  const file = join(dir, '2025-03-04.json');
+  writeFileSync(file, JSON.stringify(papers));
+  assert.equal((await paperboy(['ingest', file])).code, 0);
+
+  const build = await paperboy(['index', 'build', '--embedder', 'lsa:4']);
+  assert.equal(build.code, 0, build.stderr);
+  assert.match(build.stderr, /Built lsa-\d+@\d+T\d+: 19 papers embedded/);
+  const status = JSON.parse((await paperboy(['index', 'status', '--json'])).stdout) as { models: { name: string; active: boolean; vectors: number }[]; pending: number };
+  assert.equal(status.models.length, 1);
+  assert.equal(status.models[0]!.active, true);
+  assert.equal(status.models[0]!.vectors, 19);
+  assert.equal(status.pending, 0);
+
+  // "redshift" is in every astronomy abstract; by meaning, astronomy papers come first.
+  const meaning = JSON.parse((await paperboy(['search', '--mode', 'meaning', 'redshift', '--json', '-n', '4'])).stdout) as { mode: string; results: { title: string }[] };
+  assert.equal(meaning.mode, 'meaning');
+  assert.ok(meaning.results.every((r) => /galaxy|telescope|stellar|redshift|quasar|spectra/i.test(r.title)), JSON.stringify(meaning.results));
+  const hybrid = await paperboy(['search', 'redshift']);
+  assert.match(hybrid.stdout, /result\(s\), keywords and meaning/);
+  assert.match(hybrid.stdout, /meaning #1/);
+
+  const more = join(dir, '2025-03-05.json');
+  writeFileSync(more, JSON.stringify([entry('2503.00200', 'Quasar redshift survey', 2)]));
+  const imported = await paperboy(['ingest', more]);
+  assert.match(imported.stderr, /Embedded 1 new or changed paper\(s\) for meaning search/);
+  assert.equal((await paperboy(['index', 'build', '--embedder', 'nonsense'])).code, 2);
 });
 
 test('failures exit non-zero with one line that says what to fix', async () => {
