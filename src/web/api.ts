@@ -8,15 +8,27 @@ import { HttpError } from './errors.ts';
 import { markedToHtml } from './math.ts';
 import { invalidIdMessage, notInHubMessage } from './paper-id.ts';
 import { addDays, dayStartInstant, parseDay, todayUtc, YEARS } from './periods.ts';
-import { dayParam, optionalDayParam, querystring, textParam } from './schemas.ts';
+import { DEFAULT_DEPTH, papersLikePaper, rankedSearch, type SearchMode } from './ranked.ts';
+import { dayParam, modeParam, optionalDayParam, querystring, textParam } from './schemas.ts';
 import { parseSearch, type SearchParams } from './search-request.ts';
+import { authorPath, paperPath } from './urls.ts';
 
 const MAX_DAYS_SPAN = 366;
 const DEFAULT_DAYS_SPAN = 30;
 
+const MAX_SUGGEST_LENGTH = 100;
+const SUGGESTIONS = 8;
+
 const ENDPOINTS = [
   { path: '/api/papers/{id}', about: 'one paper by arXiv id (any form: 2207.06389, arXiv:2207.06389v2, hep-th/9901001)' },
-  { path: '/api/papers/search?q=&limit=&offset=&cat=&since=&until=', about: 'keyword search; q uses the search page syntax' },
+  {
+    path: '/api/papers/search?q=&mode=&like=&limit=&offset=&cat=&since=&until=',
+    about:
+      'search; q uses the search page syntax (words: any of them, BM25-ranked; "phrases", author:, cat:, since:, until: bind). ' +
+      'mode: hybrid (default, keywords and meaning blended), keyword or meaning. like=ID instead of q: the papers closest in meaning to that paper. ' +
+      `Ranked results stop at the top ${DEFAULT_DEPTH}; each says its keywordRank and meaningRank, and score is its 1-based position.`,
+  },
+  { path: '/api/suggest?q=', about: `titles and authors starting with what is typed (1 to ${MAX_SUGGEST_LENGTH} characters), for search-as-you-type` },
   { path: '/api/days?from=&to=', about: 'papers listed per day, both ends inclusive (YYYY-MM-DD)' },
   { path: '/healthz', about: 'liveness' },
 ];
@@ -24,6 +36,8 @@ const ENDPOINTS = [
 interface ApiSearchQuery extends SearchParams {
   limit: number;
   offset: number;
+  mode: SearchMode;
+  like?: string;
 }
 
 export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -42,28 +56,58 @@ export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
         until: optionalDayParam,
         limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
         offset: { type: 'integer', minimum: 0, maximum: 10_000, default: 0 },
+        mode: modeParam,
+        like: textParam,
       }),
     },
     async (request) => {
-      const { limit, offset } = request.query;
+      const { limit, offset, mode } = request.query;
       const { query, problems } = parseSearch(request.query);
-      if (isBlankQuery(query)) {
+      const like = request.query.like?.trim();
+      if (!like && isBlankQuery(query)) {
         const why = problems.length > 0 ? problems.join(' ') : 'Nothing to search for.';
-        throw new HttpError(400, `${why} Give q, e.g. q=diffusion, q="state space model", q=author:Hinton or q=cat:cs.LG.`);
+        throw new HttpError(400, `${why} Give q, e.g. q=diffusion, q="state space model", q=author:Hinton or q=cat:cs.LG, or like=ID for papers like a paper.`);
       }
-      const page = await store.search(query, { limit, offset });
+      const likeResult = like ? await papersLikePaper(ctx, like, query, { limit, offset }) : undefined;
+      const page = likeResult ?? (await rankedSearch(ctx, query, mode, { limit, offset }));
       return {
         total: page.total,
+        mode: page.mode,
+        ...(page.notice ? { notice: page.notice } : {}),
+        ...(likeResult ? { like: { id: likeResult.source.id, title: likeResult.source.title } } : {}),
         ...(problems.length > 0 ? { problems } : {}),
         results: page.hits.map((hit) => ({
           paper: hit.paper,
           score: hit.score,
+          ...(hit.keywordRank !== undefined ? { keywordRank: hit.keywordRank } : {}),
+          ...(hit.meaningRank !== undefined ? { meaningRank: hit.meaningRank } : {}),
           // HTML: the text escaped, matches in <mark>; safe to insert into a page as it is.
           highlights: { title: markedToHtml(hit.titleMarked), snippet: markedToHtml(hit.snippetMarked) },
         })),
       };
     },
   );
+
+  app.get<{ Querystring: { q?: unknown } }>('/api/suggest', async (request) => {
+    const given = request.query.q;
+    if (Array.isArray(given)) throw new HttpError(400, 'Give q once: the text typed so far.');
+    const q = typeof given === 'string' ? given.trim() : '';
+    if (!q || q.length > MAX_SUGGEST_LENGTH) {
+      const why = q ? `q is ${q.length} characters long; the limit is ${MAX_SUGGEST_LENGTH}.` : given ? 'q is blank.' : 'q is missing.';
+      throw new HttpError(400, `${why} Give q, the start of a title or an author's name as typed so far (1 to ${MAX_SUGGEST_LENGTH} characters), e.g. /api/suggest?q=diffu.`);
+    }
+    const suggestions = await store.suggest(q, SUGGESTIONS);
+    return {
+      query: q,
+      suggestions: suggestions.map((s) => ({
+        kind: s.kind,
+        text: s.text,
+        ...(s.id !== undefined ? { id: s.id } : {}),
+        url: s.kind === 'paper' && s.id ? paperPath(s.id) : authorPath(s.text),
+        ...(s.papers !== undefined ? { papers: s.papers } : {}),
+      })),
+    };
+  });
 
   app.get<{ Params: { '*': string } }>('/api/papers/*', async (request) => {
     const given = request.params['*'];

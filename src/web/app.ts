@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { SemanticSearch } from '../search/semantic.ts';
 import type { Store } from '../store/store.ts';
 import { registerApiRoutes } from './api.ts';
 import { DEFAULT_EMPTY_STATE_HINT, type WebContext } from './context.ts';
@@ -14,9 +15,11 @@ import { frameworkErrorHandler, installErrorHandlers } from './errors.ts';
 import { registerListingRoutes } from './pages/listing.ts';
 import { registerPaperRoutes } from './pages/paper.ts';
 import { registerSearchRoutes } from './pages/search.ts';
+import { registerTopicRoutes } from './pages/topics.ts';
 
 export interface AppOptions {
   store: Store;
+  semantic?: SemanticSearch;
   /** Fastify's logger option: false (default), true, or pino options. */
   logger?: boolean | object;
   siteName?: string;
@@ -30,6 +33,7 @@ const KATEX_DIST = join(dirname(createRequire(import.meta.url).resolve('katex/pa
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ctx: WebContext = {
     store: options.store,
+    semantic: options.semantic,
     site: { name: options.siteName ?? 'Paperboy', emptyStateHint: options.emptyStateHint ?? DEFAULT_EMPTY_STATE_HINT },
   };
   const app = Fastify({ logger: options.logger ?? false, frameworkErrors: frameworkErrorHandler(ctx) });
@@ -56,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerListingRoutes(app, ctx);
   registerPaperRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
+  registerTopicRoutes(app, ctx);
   registerApiRoutes(app, ctx);
   return app;
 }

@@ -14,6 +14,8 @@ export interface CardOptions {
   abstractHtml?: Html;
   /** Without the abstract (lists of related papers). */
   compact?: boolean;
+  /** A small line under the details, e.g. how a search found the paper. */
+  note?: Html;
 }
 
 export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html {
@@ -34,6 +36,7 @@ export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html 
       ${paper.numComments ? html`<span class="comments" title="Comments on Hugging Face">${commentIcon} ${paper.numComments}</span>` : ''}
       ${categoryChips(paper.categories.slice(0, 4))}
     </div>
+    ${options.note ?? ''}
   </div>
 </article>`;
 }

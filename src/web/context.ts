@@ -1,4 +1,5 @@
 // What every route needs: the store and how the site presents itself.
+import type { SemanticSearch } from '../search/semantic.ts';
 import type { Store } from '../store/store.ts';
 
 export interface Site {
@@ -9,6 +10,8 @@ export interface Site {
 
 export interface WebContext {
   store: Store;
+  /** Meaning search; absent or without a model, searches are keyword-only and say so. */
+  semantic?: SemanticSearch;
   site: Site;
 }
 

@@ -35,6 +35,8 @@ const PARAMETER_HINTS: Record<string, string> = {
   cat: 'an arXiv category like cs.LG or math, given once',
   limit: 'a whole number from 1 to 100',
   offset: 'a whole number from 0 to 10000',
+  mode: 'one of "hybrid" (keywords and meaning together, the default), "keyword" or "meaning"',
+  like: 'an arXiv id, like 2207.06389, given once',
 };
 
 const STATUS_TITLES: Record<number, string> = {

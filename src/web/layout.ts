@@ -3,13 +3,14 @@ import type { FastifyReply } from 'fastify';
 import type { Site } from './context.ts';
 import { html, type Html } from './html.ts';
 
-export type Section = 'day' | 'week' | 'month' | 'search' | 'paper' | 'error';
+export type Section = 'day' | 'week' | 'month' | 'search' | 'topic' | 'paper' | 'error';
 
 export interface PageOptions {
   title: string;             // the page's own title; the site name is added
   body: Html;
   section?: Section;
   q?: string;                // keeps the query in the header's search box
+  mode?: string;             // keeps a search mode other than the default for the next search
   description?: string;
 }
 
@@ -31,6 +32,7 @@ ${options.description ? html`<meta name="description" content="${options.descrip
 <link rel="stylesheet" href="/static/katex/katex.min.css">
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<script src="/static/suggest.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -40,6 +42,7 @@ ${options.description ? html`<meta name="description" content="${options.descrip
     <form class="header-search" action="/search" method="get" role="search">
       <label class="visually-hidden" for="site-q">Search papers</label>
       <input id="site-q" name="q" type="search" value="${options.q ?? ''}" placeholder="Search titles, abstracts, author:, cat:…" maxlength="500" autocomplete="off">
+      ${options.mode && options.mode !== 'hybrid' ? html`<input type="hidden" name="mode" value="${options.mode}">` : ''}
       <button type="submit">Search</button>
     </form>
     <nav class="site-nav" aria-label="Listings">

@@ -1,5 +1,6 @@
 // JSON-schema fragments for query strings. Fastify validates with them before a handler runs;
 // a failure becomes a 400 that names the parameter and what it expects (see errors.ts).
+import { SEARCH_MODES } from '../search/hybrid.ts';
 
 const MAX_PAGE = 1000;
 
@@ -9,6 +10,8 @@ export const optionalDayParam = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{
 export const pageParam = { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 } as const;
 export const sortParam = { type: 'string', enum: ['upvotes', 'recent'], default: 'upvotes' } as const;
 export const textParam = { type: 'string' } as const;
+/** How a search ranks: see SEARCH_MODES in src/search/hybrid.ts. */
+export const modeParam = { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' } as const;
 
 export function querystring(properties: Record<string, object>): { querystring: object } {
   return { querystring: { type: 'object', properties } };

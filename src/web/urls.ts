@@ -30,3 +30,13 @@ export function categoryPath(category: string): string {
 export function authorPath(name: string): string {
   return searchPath(`author:"${name.replace(/"/g, '')}"`);
 }
+
+/** Papers like a paper: /search?like=ID. */
+export function likePath(id: string): string {
+  return withQuery('/search', { like: id });
+}
+
+/** A topic page's canonical address: the query, trimmed, as one encoded path segment. */
+export function topicPath(query: string): string {
+  return `/topics/${encodeURIComponent(query.trim())}`;
+}

@@ -129,6 +129,97 @@ describe('pages in a real browser', { skip }, () => {
     });
   }
 
+  for (const { scheme } of SCHEMES) {
+    test(`suggestions as you type in the header box (${scheme})`, async () => {
+      const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 } });
+      try {
+        const { page, problems } = await open(context);
+        const csp: string[] = [];
+        page.on('console', (m) => {
+          if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
+        });
+        await page.goto(`${base}/`);
+        const box = page.locator('#site-q');
+        const list = page.locator('#site-q-suggestions');
+        assert.equal(await box.getAttribute('role'), 'combobox', 'the script ran and made the box a combobox');
+        assert.equal(await box.getAttribute('aria-expanded'), 'false');
+        assert.ok(await list.isHidden());
+
+        await box.pressSequentially('diffu', { delay: 30 });
+        const option = list.getByRole('option', { name: /Diffusion models for protein structure generation/ });
+        await option.waitFor({ state: 'visible' });
+        assert.equal(await list.getAttribute('role'), 'listbox');
+        assert.equal(await box.getAttribute('aria-expanded'), 'true');
+        assert.equal(await box.getAttribute('aria-controls'), 'site-q-suggestions');
+        assert.equal(await list.getByRole('option').count(), 2);
+        await page.screenshot({ path: join(SCREENSHOTS, `suggest-${scheme}.png`) });
+
+        // Arrow keys move through the options; Escape closes the list and keeps the text.
+        await box.press('ArrowDown');
+        const first = list.getByRole('option').first();
+        assert.equal(await first.getAttribute('aria-selected'), 'true');
+        assert.equal(await box.getAttribute('aria-activedescendant'), await first.getAttribute('id'));
+        await box.press('ArrowDown');
+        await box.press('ArrowDown'); // wraps to the first
+        assert.equal(await first.getAttribute('aria-selected'), 'true');
+        await box.press('Escape');
+        assert.ok(await list.isHidden());
+        assert.equal(await box.getAttribute('aria-expanded'), 'false');
+        assert.equal(await box.inputValue(), 'diffu');
+
+        // An author, then Enter on a chosen suggestion opens it.
+        await box.fill('');
+        await box.pressSequentially('jane d', { delay: 30 });
+        const author = list.getByRole('option', { name: /Jane Doe/ });
+        await author.waitFor({ state: 'visible' });
+        assert.match(await author.innerText(), /Author\s+Jane Doe\s+2 papers/i);
+        await box.press('ArrowDown');
+        await box.press('Enter');
+        await page.waitForURL(/\/search\?q=author%3A%22Jane\+Doe%22/);
+        assert.equal(await page.locator('.card').count(), 2);
+
+        // A hostile title is shown as text in the list; nothing in it runs.
+        await page.locator('#site-q').fill('');
+        await page.locator('#site-q').pressSequentially('adversar', { delay: 30 });
+        const hostile = page.locator('#site-q-suggestions').getByRole('option').first();
+        await hostile.waitFor({ state: 'visible' });
+        assert.equal(await hostile.locator('.suggestion-text').innerText(), HOSTILE_TITLE);
+        await assertInert(page, problems);
+
+        // Without a chosen suggestion, Enter is a plain search.
+        await page.locator('#site-q').press('Enter');
+        await page.waitForURL(/\/search\?q=adversar$/);
+        assert.deepEqual(csp, []);
+        await assertInert(page, problems);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test('search modes and "find papers like a text" work as plain forms and links', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const { page, problems } = await open(context);
+      await page.goto(`${base}/search?q=diffusion`);
+      await page.getByRole('link', { name: 'Keywords', exact: true }).click();
+      await page.waitForURL(/mode=keyword/);
+      assert.equal(await page.locator('.modes a[aria-current="true"]').innerText(), 'Keywords');
+      await page.locator('#like-text').fill('A diffusion model generates protein backbones.\nDesignable structures follow.');
+      await page.getByRole('button', { name: 'Find similar papers' }).click();
+      await page.getByRole('heading', { name: 'Papers like your text' }).waitFor();
+      assert.ok((await page.locator('.card').count()) > 0);
+      assert.match(await page.locator('.notice').first().innerText(), /Meaning search is not built yet/);
+      await page.goto(`${base}/papers/${RICH_ID}`);
+      await page.getByRole('link', { name: 'More like this →' }).click();
+      await page.getByRole('heading', { name: /Papers like: Diffusion models for protein structure generation/ }).waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, 'like-light.png'), fullPage: true });
+      await assertInert(page, problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a phone-sized screen', async () => {
     const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     try {

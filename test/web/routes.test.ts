@@ -259,8 +259,11 @@ describe('paper pages', () => {
     assert.match(res.body, /<a class="chip chip-soft" href="\/search\?q=%22protein\+design%22">protein design<\/a>/);
     assert.match(res.body, /<a class="chip" href="\/search\?q=cat%3Aq-bio\.BM">q-bio\.BM<\/a>/);
     assert.match(res.body, /<a href="\/search\?q=author%3A%22Jane\+Doe%22">Jane Doe<\/a>/);
-    assert.match(text, /Similar papers/);
+    // No meaning model in this hub: similar papers are the ones sharing keywords, and say so.
+    assert.match(text, /Sharing keywords/);
+    assert.doesNotMatch(text, /Similar in meaning/);
     assert.match(text, /Diffusion transformers scale to long videos/);
+    assert.match(res.body, /<a class="more-like" href="\/search\?like=2207\.06389">More like this →<\/a>/);
   });
 
   test('an old-style id with its slash works', async () => {
@@ -571,7 +574,9 @@ describe('errors, headers, assets', () => {
     assert.equal(directives['upgrade-insecure-requests'], undefined, 'plain-HTTP self-hosting keeps working');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
-    assert.doesNotMatch(res.body, /<script/i, 'pages carry no scripts at all');
+    // One external script (search suggestions), nothing inline: the CSP would refuse it anyway.
+    assert.deepEqual(res.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi), ['<script src="/static/suggest.js" defer></script>']);
+    assert.doesNotMatch(res.body, /<[a-z][^>]*\son[a-z]+=/i, 'no inline event handlers');
   });
 
   test('static assets: our stylesheet, KaTeX CSS and fonts, nothing else of KaTeX', async () => {

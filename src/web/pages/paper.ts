@@ -2,6 +2,7 @@
 // Any arXiv id form in the URL redirects to the canonical /papers/<id>.
 import type { FastifyInstance } from 'fastify';
 import { absUrl, parseArxivId, pdfUrl } from '../../paper/ids.ts';
+import { papersLike } from '../../search/hybrid.ts';
 import type { PaperDetail, PaperSummary } from '../../store/store.ts';
 import { authorList, categoryChips, compactNumber, paperCard, safeUrl } from '../components.ts';
 import type { WebContext } from '../context.ts';
@@ -11,7 +12,8 @@ import { layout, sendPage } from '../layout.ts';
 import { renderMath } from '../math.ts';
 import { ACCEPTED_ID_FORMS } from '../paper-id.ts';
 import { formatDay } from '../periods.ts';
-import { dayPath, paperPath, searchPath } from '../urls.ts';
+import { emptyQuery } from '../ranked.ts';
+import { dayPath, likePath, paperPath, searchPath } from '../urls.ts';
 
 const SIMILAR = 6;
 
@@ -23,7 +25,7 @@ export function registerPaperRoutes(app: FastifyInstance, ctx: WebContext): void
     if (given !== parsed.id) return reply.redirect(paperPath(parsed.id), 301);
     const paper = await ctx.store.getPaper(parsed.id);
     if (!paper) return sendPage(reply, notInHubPage(ctx, parsed.id), 404);
-    const similar = await ctx.store.similarByKeywords(paper.id, SIMILAR);
+    const similar = await similarPapers(ctx, paper.id);
     return sendPage(
       reply,
       layout(ctx.site, {
@@ -36,7 +38,20 @@ export function registerPaperRoutes(app: FastifyInstance, ctx: WebContext): void
   });
 }
 
-function paperBody(paper: PaperDetail, similar: PaperSummary[]): Html {
+interface Similar {
+  by: 'meaning' | 'keywords';
+  papers: PaperSummary[];
+}
+
+/** Papers nearest in meaning (the paper's vector), or, without one, those sharing its keywords. */
+async function similarPapers(ctx: WebContext, id: string): Promise<Similar> {
+  const key = await ctx.store.keyOf(id);
+  const byMeaning = key === undefined ? undefined : await papersLike(ctx, { key }, emptyQuery(), { limit: SIMILAR });
+  if (byMeaning && byMeaning.hits.length > 0) return { by: 'meaning', papers: byMeaning.hits.map((h) => h.paper) };
+  return { by: 'keywords', papers: await ctx.store.similarByKeywords(id, SIMILAR) };
+}
+
+function paperBody(paper: PaperDetail, similar: Similar): Html {
   const hf = paper.hf;
   return html`<article class="paper">
   <header class="paper-head">
@@ -68,8 +83,15 @@ function paperBody(paper: PaperDetail, similar: PaperSummary[]): Html {
     </aside>
   </div>
   ${
-    similar.length > 0
-      ? html`<section class="similar" aria-labelledby="similar"><h2 id="similar">Similar papers</h2><div class="cards">${similar.map((p) => paperCard(p, { compact: true }))}</div></section>`
+    similar.papers.length > 0
+      ? html`<section class="similar" aria-labelledby="similar">
+    <div class="similar-head">
+      <h2 id="similar">${similar.by === 'meaning' ? 'Similar in meaning' : 'Sharing keywords'}</h2>
+      <a class="more-like" href="${likePath(paper.id)}">More like this →</a>
+    </div>
+    <p class="muted similar-how">${similar.by === 'meaning' ? 'Papers whose title and abstract are closest to this one’s in meaning.' : 'Papers sharing the most distinctive words of this one’s title and abstract.'}</p>
+    <div class="cards">${similar.papers.map((p) => paperCard(p, { compact: true }))}</div>
+  </section>`
       : ''
   }
 </article>`;
