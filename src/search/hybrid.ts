@@ -5,7 +5,7 @@ import type { SearchHit, SearchQuery, Store } from '../store/store.ts';
 import { BLEND_MEANING_WEIGHT, linearBlend, reciprocalRankFusion, RRF_K } from './fusion.ts';
 import type { SemanticSearch } from './semantic.ts';
 import type { Neighbour } from './vector-index.ts';
-import { normalize } from './embedders/types.ts';
+import { dot, normalize } from './embedders/types.ts';
 
 export const SEARCH_MODES = ['hybrid', 'keyword', 'meaning'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -118,17 +118,12 @@ async function blend(ctx: SearchContext, vector: Float32Array, keywordDeep: { ke
   return linearBlend([...keys].map((key) => ({ key, bm25: bm25.get(key) ?? 0, cosine: cosine.get(key) ?? 0 })), weight);
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
 
 /** Nearest papers that also pass the query's filters; asks the index for more when filters bind. */
 async function nearestFiltered(ctx: SearchContext, query: SearchQuery, vector: Float32Array, depth: number, exclude?: number): Promise<Neighbour[]> {
   const filtered = query.categories.length + query.phrases.length + query.authors.length + query.excludes.length > 0 || query.since || query.until;
   const asked = filtered ? depth * 10 : depth + 1;
-  const found = ctx.semantic!.nearest(vector, asked).filter((n) => n.key !== exclude);
+  const found = (await ctx.semantic!.nearest(vector, asked)).filter((n) => n.key !== exclude);
   if (!filtered) return found.slice(0, depth);
   const kept = new Set(await ctx.store.filterKeys(found.map((n) => n.key), query));
   return found.filter((n) => kept.has(n.key)).slice(0, depth);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { PaperText, Store, VectorModelInfo } from '../store/store.ts';
 import { loadEmbedder, type EmbedderConfig } from './embedder-config.ts';
 import { saveLsa, trainLsa } from './embedders/lsa.ts';
-import type { Embedder, ProgressFn } from './embedders/types.ts';
+import { dot, type Embedder, type ProgressFn } from './embedders/types.ts';
 import { HnswIndex, type HnswOptions, type Neighbour } from './vector-index.ts';
 
 const BATCH = 256;
@@ -18,6 +18,10 @@ const MAX_TRAINING_DOCS = 100_000;
 /** Retrain the built-in model once the corpus has grown this much since it was trained. */
 const RETRAIN_GROWTH = 2;
 const RETRAIN_MIN_PAPERS = 1_000;
+/** Candidates the approximate index returns per wanted neighbour, to be re-scored exactly. */
+const RESCORE_FACTOR = 2;
+const RESCORE_MIN = 40;
+
 
 export interface SemanticOptions {
   /** Where model and index files live (beside the database). */
@@ -94,8 +98,21 @@ export class SemanticSearch {
     return v!.some((x) => x !== 0) ? v : undefined;
   }
 
-  nearest(vector: Float32Array, k: number): Neighbour[] {
-    return this.live?.index.search(vector, k) ?? [];
+  /**
+   * The k papers closest to a vector. The index stores f16, whose rounding reorders papers whose
+   * similarities differ in the third decimal; so it is asked for more candidates than needed and
+   * they are re-scored with the stored f32 vectors.
+   */
+  async nearest(vector: Float32Array, k: number): Promise<Neighbour[]> {
+    const live = this.live;
+    if (!live) return [];
+    const candidates = live.index.search(vector, Math.max(k * RESCORE_FACTOR, RESCORE_MIN));
+    const rescored: Neighbour[] = [];
+    for (const c of candidates) {
+      const v = await this.store.vectors.get(live.model.name, c.key);
+      rescored.push({ key: c.key, similarity: v ? dot(v, vector) : c.similarity });
+    }
+    return rescored.sort((a, b) => b.similarity - a.similarity || a.key - b.key).slice(0, k);
   }
 
   /** A paper's stored vector under the live model. */
@@ -223,9 +240,10 @@ export class SemanticSearch {
   private async embedPending(model: string, embedder: Embedder, progress: ProgressFn, index?: HnswIndex): Promise<number> {
     const total = await this.store.vectors.countPending(model);
     let done = 0;
-    while (done < total) {
-      const batch = await this.store.vectors.pending(model, BATCH);
+    for (let after = 0; done < total; ) {
+      const batch = await this.store.vectors.pending(model, after, BATCH);
       if (batch.length === 0) break;
+      after = batch[batch.length - 1]!.key;
       const vectors = await embedder.embed(batch.map(paperText), 'document');
       await this.store.vectors.put(model, batch.map((p, i) => ({ key: p.key, changedAt: p.changedAt, vector: vectors[i]! })));
       index?.add(batch.map((p) => p.key), vectors);

@@ -78,7 +78,7 @@ export interface HnswOptions {
   expansionSearch?: number;    // candidate list while searching (ef)
 }
 
-export const HNSW_DEFAULTS: Required<HnswOptions> = { connectivity: 16, expansionAdd: 128, expansionSearch: 96 };
+export const HNSW_DEFAULTS: Required<HnswOptions> = { connectivity: 16, expansionAdd: 128, expansionSearch: 512 };
 
 /** HNSW graph (usearch). Keys are paper row keys. */
 export class HnswIndex implements VectorIndex {

@@ -17,10 +17,10 @@ function term(word: string): string {
  * `any`: the plain words are alternatives (BM25 ranks papers with more and rarer ones first);
  * phrases, authors and exclusions bind either way.
  */
-export function buildMatch(q: SearchQuery, options: { any?: boolean } = {}): string | undefined {
+export function buildMatch(q: SearchQuery & { allRequired?: boolean }, options: { any?: boolean } = {}): string | undefined {
   const words = (options.any ? contentWords(q.terms) : q.terms).map(term);
   const required = [...q.phrases.map(quote), ...q.authors.map((a) => `authors_text : ${quote(a)}`)];
-  const positive = options.any && words.length > 1 ? [`(${words.join(' OR ')})`, ...required] : [...words, ...required];
+  const positive = options.any && !q.allRequired && words.length > 1 ? [`(${words.join(' OR ')})`, ...required] : [...words, ...required];
   if (positive.length === 0) return undefined;
   return `(${positive.join(' AND ')})${negation(q)}`;
 }

@@ -45,7 +45,7 @@ export class SqliteVectors implements VectorStore {
       dropVectors: db.prepare('DELETE FROM paper_vectors WHERE model = ?'),
       put: db.prepare('INSERT OR REPLACE INTO paper_vectors (model, paper_pk, source_changed_at, vector) VALUES (?, ?, ?, ?)'),
       pending: db.prepare(`SELECT ${TEXT_COLUMNS} FROM papers p LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_pk = p.pk
-                           WHERE v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at ORDER BY p.pk LIMIT ?`),
+                           WHERE p.pk > ? AND (v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at) ORDER BY p.pk LIMIT ?`),
       countPending: db.prepare(`SELECT count(*) AS n FROM papers p LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_pk = p.pk
                                 WHERE v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at`),
       scan: db.prepare('SELECT paper_pk AS key, vector FROM paper_vectors WHERE model = ? AND paper_pk > ? ORDER BY paper_pk LIMIT ?'),
@@ -97,8 +97,8 @@ export class SqliteVectors implements VectorStore {
     })();
   }
 
-  async pending(model: string, limit: number): Promise<PaperText[]> {
-    return this.s.pending.all(model, limit) as PaperText[];
+  async pending(model: string, afterKey: number, limit: number): Promise<PaperText[]> {
+    return this.s.pending.all(model, afterKey, limit) as PaperText[];
   }
 
   async countPending(model: string): Promise<number> {

@@ -36,6 +36,10 @@ import {
 /** bm25 column weights: title, abstract, authors. */
 const BM25 = 'bm25(papers_fts, 4.0, 2.0, 1.0)';
 const FTS_DIRTY = 'fts_dirty';
+/** Below this many papers every word is cheap enough to keep in any-word queries. */
+const PRUNE_ABOVE_PAPERS = 20_000;
+/** A word in more than this share of all papers is left out of any-word queries (see withoutCommonWords). */
+const COMMON_WORD_SHARE = 0.1;
 
 export async function openSqliteStore(path: string): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -83,11 +87,14 @@ class SqliteStore implements Store {
   private readonly statements: ReturnType<typeof prepareWrites>;
   private readonly authorPks = new Map<string, number>();
   readonly vectors: SqliteVectors;
+  private readonly vocab: ReturnType<typeof prepareVocabulary>;
+  private counted = { at: 0, n: 0 };
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
     this.statements = prepareWrites(db);
     this.vectors = new SqliteVectors(db);
+    this.vocab = prepareVocabulary(db);
   }
 
   async upsertPapers(records: PaperRecord[]): Promise<UpsertOutcome[]> {
@@ -326,7 +333,7 @@ class SqliteStore implements Store {
   }
 
   async rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean }): Promise<KeywordRanking> {
-    const match = buildMatch(query, { any: options.any });
+    const match = buildMatch(options.any ? this.withoutCommonWords(query) : query, { any: options.any });
     if (match === undefined) return { ranked: [], total: 0 };
     const { where, params } = filterSql(query);
     const join = where ? ' JOIN papers p ON p.pk = papers_fts.rowid' : '';
@@ -337,6 +344,34 @@ class SqliteStore implements Store {
       ? ranked.length
       : (this.db.prepare(`SELECT count(*) AS n FROM papers_fts${join} WHERE papers_fts MATCH ?${where}`).get(match, ...params) as { n: number }).n;
     return { ranked, total };
+  }
+
+  /**
+   * SQLite scores every paper a word matches before it can sort, so in a large hub a word that is
+   * in a tenth of all papers costs tens of milliseconds and, by its low IDF, changes the ranking
+   * little. Such words are left out of any-word queries; if every word is that common, they must
+   * all match instead.
+   */
+  private withoutCommonWords(query: SearchQuery): SearchQuery & { allRequired?: boolean } {
+    const papers = this.paperCount();
+    if (papers < PRUNE_ABOVE_PAPERS || query.terms.length < 2) return query;
+    const limit = papers * COMMON_WORD_SHARE;
+    const rare = query.terms.filter((t) => t.endsWith('*') || this.documentFrequency(t) <= limit);
+    return rare.length > 0 ? { ...query, terms: rare } : { ...query, allRequired: true };
+  }
+
+  /** Papers containing the word as the keyword index stems it (the most of its stems' counts). */
+  private documentFrequency(word: string): number {
+    const s = this.vocab;
+    s.clear.run();
+    s.insert.run(word);
+    const stems = (s.stems.all() as { term: string }[]).map((r) => r.term);
+    return Math.max(0, ...stems.map((t) => (s.df.get(t) as { doc: number } | undefined)?.doc ?? 0));
+  }
+
+  private paperCount(): number {
+    if (Date.now() - this.counted.at > 60_000) this.counted = { at: Date.now(), n: (this.db.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n };
+    return this.counted.n;
   }
 
   async filterKeys(keys: number[], query: SearchQuery): Promise<number[]> {
@@ -487,6 +522,20 @@ function prepareWrites(db: BetterSqlite3.Database) {
     authorsOf: db.prepare('SELECT name FROM paper_authors WHERE paper_pk = ? ORDER BY position'),
     linksOf: db.prepare('SELECT url FROM paper_links WHERE paper_pk = ? ORDER BY url'),
     hfOf: db.prepare('SELECT * FROM hf_signals WHERE paper_pk = ?'),
+  };
+}
+
+/** Word statistics of the keyword index, and a scratch index that stems words exactly as it does. */
+function prepareVocabulary(db: BetterSqlite3.Database) {
+  db.exec(`
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_vocab USING fts5vocab(main, papers_fts, 'row');
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(word, tokenize = 'porter unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_vocab USING fts5vocab(temp, stemmer, 'row');`);
+  return {
+    clear: db.prepare('DELETE FROM temp.stemmer'),
+    insert: db.prepare('INSERT INTO temp.stemmer (word) VALUES (?)'),
+    stems: db.prepare('SELECT term FROM temp.stemmer_vocab'),
+    df: db.prepare('SELECT doc FROM temp.papers_vocab WHERE term = ?'),
   };
 }
 

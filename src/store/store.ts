@@ -117,8 +117,8 @@ export interface VectorStore {
   activate(name: string): Promise<void>;
   dropModel(name: string): Promise<void>;
   put(model: string, rows: { key: number; changedAt: string; vector: Float32Array }[]): Promise<void>;
-  /** Papers with no vector for the model, or changed since they were embedded, by key. */
-  pending(model: string, limit: number): Promise<PaperText[]>;
+  /** Papers after `afterKey` with no vector for the model, or changed since they were embedded, by key. */
+  pending(model: string, afterKey: number, limit: number): Promise<PaperText[]>;
   countPending(model: string): Promise<number>;
   scan(model: string, afterKey: number, limit: number): Promise<{ key: number; vector: Float32Array }[]>;
   get(model: string, key: number): Promise<Float32Array | undefined>;

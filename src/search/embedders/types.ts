@@ -27,3 +27,10 @@ export function normalize(v: Float32Array): Float32Array {
   }
   return v;
 }
+
+/** The dot product: cosine similarity for unit vectors. */
+export function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
