@@ -3,6 +3,7 @@
 // index: vectors go in under a new model name, the index is built and saved, and only then does
 // the new model become active and the old one go. Searches never see a half-built index.
 
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -191,7 +192,7 @@ export class SemanticSearch {
     await this.dropUnfinished();
     const t0 = performance.now();
     const { embedder, config: stored } = await this.prepareEmbedder(config, progress);
-    const name = `${embedder.name}@${new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '')}`;
+    const name = await this.unusedName(`${embedder.name}@${new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '')}`);
     await this.store.vectors.saveModel({ name, dimensions: embedder.dimensions, config: stored, state: 'building' });
     const t1 = performance.now();
     const papers = await this.embedPending(name, embedder, progress);
@@ -212,12 +213,20 @@ export class SemanticSearch {
     return { model: name, papers, seconds: { train: (t1 - t0) / 1000, embed: (t2 - t1) / 1000, index: (t3 - t2) / 1000 } };
   }
 
+  /** Builds in the same second would otherwise share a name, and the second would drop the first's vectors. */
+  private async unusedName(base: string): Promise<string> {
+    const taken = new Set((await this.store.vectors.models()).map((m) => m.name));
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    return name;
+  }
+
   /** LSA is trained here on the corpus; the others are loaded as they are. */
   private async prepareEmbedder(config: EmbedderConfig, progress: ProgressFn): Promise<{ embedder: Embedder; config: EmbedderConfig }> {
     if (config.kind !== 'lsa') return { embedder: await loadEmbedder(config, this.options.indexDir), config };
     const texts = await this.trainingTexts(progress);
     const model = await trainLsa(texts, { dimensions: config.dimensions, alpha: config.alpha, onProgress: progress });
-    const file = `${fileBase(`${model.name}-${Date.now()}`)}.lsa`;
+    const file = `${fileBase(model.name)}-${randomUUID().slice(0, 8)}.lsa`; // never the live model's file
     await saveLsa(model, join(this.options.indexDir, file));
     return { embedder: model, config: { ...config, file, trainedDocs: texts.length } };
   }

@@ -27,7 +27,7 @@ export class ExactIndex implements VectorIndex {
   private readonly positions = new Map<number, number>();
 
   constructor(readonly dimensions: number, capacity = 1024) {
-    this.matrix = new Float32Array(dimensions * capacity);
+    this.matrix = new Float32Array(dimensions * Math.max(1, capacity));
   }
 
   size(): number {
@@ -56,6 +56,7 @@ export class ExactIndex implements VectorIndex {
   }
 
   search(vector: Float32Array, k: number): Neighbour[] {
+    if (k <= 0) return [];
     const d = this.dimensions;
     const best: Neighbour[] = [];
     for (let row = 0; row < this.keys.length; row++) {
@@ -78,7 +79,7 @@ export interface HnswOptions {
   expansionSearch?: number;    // candidate list while searching (ef)
 }
 
-export const HNSW_DEFAULTS: Required<HnswOptions> = { connectivity: 16, expansionAdd: 128, expansionSearch: 512 };
+export const HNSW_DEFAULTS: Required<HnswOptions> = { connectivity: 32, expansionAdd: 256, expansionSearch: 1024 };
 
 /** HNSW graph (usearch). Keys are paper row keys. */
 export class HnswIndex implements VectorIndex {

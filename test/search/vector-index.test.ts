@@ -1,0 +1,257 @@
+// The nearest-neighbour indexes: ExactIndex against a brute-force sort done here, HnswIndex against
+// ExactIndex on clustered vectors, replacement of keys, and the index file (save, load, wrong width).
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ExactIndex, HnswIndex } from '../../src/search/vector-index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'paperboy-vindex-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal by Box–Muller. */
+function gaussian(rand: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+function unit(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.sqrt(s);
+  return v.map((x) => x / n);
+}
+
+function randomUnit(d: number, normal: () => number): Float32Array {
+  return unit(Float32Array.from({ length: d }, normal));
+}
+
+/** The same sum, in the same order, as ExactIndex computes it. */
+function dotOf(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += a[j]! * b[j]!;
+  return s;
+}
+
+/** The true top k by sorting every similarity. */
+function bruteForce(keys: number[], vectors: Float32Array[], query: Float32Array, k: number): { key: number; similarity: number }[] {
+  return keys
+    .map((key, i) => ({ key, similarity: dotOf(vectors[i]!, query) }))
+    .sort((a, b) => b.similarity - a.similarity)
+    .slice(0, k);
+}
+
+/** 50 Gaussian clusters in 64 dimensions, 100 unit vectors each; keys 1..5000 in a shuffled order. */
+function clustered(seed: number, clusters = 50, perCluster = 100, d = 64, spread = 0.35) {
+  const rand = prng(seed);
+  const normal = gaussian(rand);
+  const centres = Array.from({ length: clusters }, () => randomUnit(d, normal));
+  const vectors: Float32Array[] = [];
+  for (let c = 0; c < clusters; c++) {
+    for (let i = 0; i < perCluster; i++) vectors.push(unit(centres[c]!.map((x) => x + spread * normal())));
+  }
+  const keys = vectors.map((_, i) => i + 1);
+  // Shuffle the insertion order so that a cluster's points do not arrive together.
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+    [vectors[i], vectors[j]] = [vectors[j]!, vectors[i]!];
+  }
+  const queries = Array.from({ length: 200 }, (_, i) => unit(centres[i % clusters]!.map((x) => x + spread * normal())));
+  return { d, keys, vectors, queries };
+}
+
+describe('ExactIndex', () => {
+  const rand = prng(7);
+  const normal = gaussian(rand);
+  const d = 16;
+  const vectors = Array.from({ length: 600 }, () => randomUnit(d, normal));
+  const keys = vectors.map((_, i) => 1000 + 3 * i); // keys need not be dense or start at 0
+
+  test('returns the true top k by cosine, best first, on random unit vectors', () => {
+    const index = new ExactIndex(d);
+    index.add(keys, vectors);
+    assert.equal(index.size(), 600);
+    for (let qi = 0; qi < 25; qi++) {
+      const query = randomUnit(d, normal);
+      for (const k of [1, 5, 17]) {
+        const truth = bruteForce(keys, vectors, query, k);
+        const got = index.search(query, k);
+        assert.deepEqual(got.map((n) => n.key), truth.map((n) => n.key), `query ${qi}, k=${k}`);
+        got.forEach((n, i) => assert.ok(Math.abs(n.similarity - truth[i]!.similarity) < 1e-12));
+        for (let i = 1; i < got.length; i++) assert.ok(got[i - 1]!.similarity >= got[i]!.similarity);
+      }
+    }
+  });
+
+  test('a stored vector is its own nearest neighbour with similarity 1', () => {
+    const index = new ExactIndex(d);
+    index.add(keys, vectors);
+    for (const i of [0, 123, 599]) {
+      const [best] = index.search(vectors[i]!, 1);
+      assert.equal(best!.key, keys[i]);
+      assert.ok(Math.abs(best!.similarity - 1) < 1e-5);
+    }
+  });
+
+  test('grows past its initial capacity without losing rows', () => {
+    const small = new ExactIndex(d, 4);
+    // In several batches, so the matrix is grown while rows are already in it.
+    for (let start = 0; start < 600; start += 37) small.add(keys.slice(start, start + 37), vectors.slice(start, start + 37));
+    assert.equal(small.size(), 600);
+    const query = randomUnit(d, normal);
+    assert.deepEqual(small.search(query, 10).map((n) => n.key), bruteForce(keys, vectors, query, 10).map((n) => n.key));
+    assert.ok(keys.every((k) => small.has(k)));
+    assert.equal(small.has(999), false);
+  });
+
+  test('asking for more than it holds returns everything, sorted; an empty index returns nothing', () => {
+    const index = new ExactIndex(d);
+    index.add(keys.slice(0, 3), vectors.slice(0, 3));
+    const query = randomUnit(d, normal);
+    assert.deepEqual(index.search(query, 10).map((n) => n.key), bruteForce(keys.slice(0, 3), vectors.slice(0, 3), query, 3).map((n) => n.key));
+    assert.deepEqual(new ExactIndex(d).search(query, 5), []);
+  });
+
+  test('adding an existing key replaces its vector: size unchanged, search finds the new one', () => {
+    const index = new ExactIndex(d);
+    index.add(keys, vectors);
+    const target = vectors[42]!;
+    assert.equal(index.search(target, 1)[0]!.key, keys[42]);
+    // Key keys[0] now holds a copy of vector 42's opposite, and key keys[42] holds vector 0.
+    index.add([keys[0]!, keys[42]!], [target.map((x) => -x), vectors[0]!]);
+    assert.equal(index.size(), 600);
+    const negated = index.search(target.map((x) => -x), 1)[0]!;
+    assert.equal(negated.key, keys[0]);
+    assert.ok(Math.abs(negated.similarity - 1) < 1e-5);
+    const moved = index.search(vectors[0]!, 2);
+    assert.equal(moved[0]!.key, keys[42]);
+    assert.ok(Math.abs(moved[0]!.similarity - 1) < 1e-5);
+    assert.ok(!index.search(target, 600).some((n) => n.key === keys[42] && n.similarity > 0.999), 'the old vector of the key is gone');
+  });
+
+  test('k = 0 asks for nothing and gets nothing', () => {
+    const index = new ExactIndex(d);
+    index.add(keys.slice(0, 3), vectors.slice(0, 3));
+    assert.deepEqual(index.search(vectors[0]!, 0), []);
+  });
+
+  test('an index made with capacity 0 still takes vectors', () => {
+    const index = new ExactIndex(d, 0);
+    index.add([1], [vectors[0]!]);
+    assert.equal(index.search(vectors[0]!, 1)[0]?.key, 1);
+  });
+});
+
+describe('HnswIndex', () => {
+  const data = clustered(2024);
+
+  test('recall@10 against ExactIndex on 5,000 clustered vectors is at least 0.95', () => {
+    const exact = new ExactIndex(data.d);
+    const hnsw = new HnswIndex(data.d);
+    exact.add(data.keys, data.vectors);
+    hnsw.add(data.keys, data.vectors);
+    assert.equal(hnsw.size(), 5000);
+    assert.equal(hnsw.dimensions, 64);
+    let found = 0;
+    let wanted = 0;
+    // Fresh points near the centres, and points that are in the index.
+    const queries = [...data.queries, ...data.vectors.filter((_, i) => i % 50 === 0)];
+    for (const query of queries) {
+      const truth = exact.search(query, 10).map((n) => n.key);
+      const approx = hnsw.search(query, 10);
+      assert.equal(approx.length, 10);
+      assert.equal(new Set(approx.map((n) => n.key)).size, 10, 'no key twice');
+      const got = new Set(approx.map((n) => n.key));
+      found += truth.filter((k) => got.has(k)).length;
+      wanted += truth.length;
+    }
+    const recall = found / wanted;
+    assert.ok(recall >= 0.95, `recall@10 = ${recall.toFixed(3)} over ${queries.length} queries`);
+  });
+
+  test('similarities are cosines (f16-stored, so close but not exact), best first', () => {
+    const hnsw = new HnswIndex(data.d);
+    hnsw.add(data.keys.slice(0, 500), data.vectors.slice(0, 500));
+    const byKey = new Map(data.keys.slice(0, 500).map((k, i) => [k, data.vectors[i]!]));
+    const query = data.queries[3]!;
+    const hits = hnsw.search(query, 20);
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.similarity >= hits[i]!.similarity - 1e-6);
+    for (const h of hits) assert.ok(Math.abs(h.similarity - dotOf(byKey.get(h.key)!, query)) < 5e-3, `key ${h.key}`);
+  });
+
+  test('empty index: search returns nothing, has is false, adding nothing is a no-op', () => {
+    const hnsw = new HnswIndex(8);
+    assert.deepEqual(hnsw.search(new Float32Array(8).fill(0.5), 5), []);
+    hnsw.add([], []);
+    assert.equal(hnsw.size(), 0);
+    assert.equal(hnsw.has(1), false);
+  });
+
+  test('add with an existing key replaces its vector: size unchanged, search finds the new one', () => {
+    const n = 1000;
+    const hnsw = new HnswIndex(data.d);
+    hnsw.add(data.keys.slice(0, n), data.vectors.slice(0, n));
+    const key = data.keys[10]!;
+    const oldVector = data.vectors[10]!;
+    const newVector = data.vectors[n + 5]!; // a vector not in the index, likely in another cluster
+    assert.ok(dotOf(oldVector, newVector) < 0.9, 'the test needs two different directions');
+    hnsw.add([key], [newVector]);
+    assert.equal(hnsw.size(), n);
+    assert.equal(hnsw.has(key), true);
+    const [best] = hnsw.search(newVector, 1);
+    assert.equal(best!.key, key);
+    assert.ok(best!.similarity > 0.99);
+    const nearOld = hnsw.search(oldVector, 10);
+    assert.ok(!nearOld.some((h) => h.key === key && h.similarity > 0.99), 'the old vector no longer answers for the key');
+    // Replacing several at once, mixed with new keys.
+    hnsw.add([data.keys[11]!, 999_999], [oldVector, data.vectors[n + 6]!]);
+    assert.equal(hnsw.size(), n + 1);
+    assert.equal(hnsw.search(oldVector, 1)[0]!.key, data.keys[11]);
+    assert.equal(hnsw.search(data.vectors[n + 6]!, 1)[0]!.key, 999_999);
+  });
+
+  test('save then load gives identical search results; no .tmp file is left behind', async () => {
+    const hnsw = new HnswIndex(data.d);
+    hnsw.add(data.keys.slice(0, 2000), data.vectors.slice(0, 2000));
+    const folder = mkdtempSync(join(dir, 'save-'));
+    const path = join(folder, 'papers.usearch');
+    await hnsw.save(path);
+    assert.deepEqual(readdirSync(folder), ['papers.usearch']);
+    assert.equal(existsSync(`${path}.tmp`), false);
+
+    const loaded = HnswIndex.load(path, data.d);
+    assert.equal(loaded.size(), 2000);
+    assert.equal(loaded.dimensions, data.d);
+    assert.ok(loaded.has(data.keys[0]!));
+    assert.equal(loaded.has(data.keys[2500]!), false);
+    for (const query of data.queries.slice(0, 40)) assert.deepEqual(loaded.search(query, 10), hnsw.search(query, 10));
+
+    // Saving again over the file replaces it whole, again without a .tmp.
+    hnsw.add(data.keys.slice(2000, 2100), data.vectors.slice(2000, 2100));
+    await hnsw.save(path);
+    assert.deepEqual(readdirSync(folder), ['papers.usearch']);
+    assert.equal(HnswIndex.load(path, data.d).size(), 2100);
+  });
+
+  test('loading with the wrong dimension throws a message naming the file and `paperboy index build`', async () => {
+    const hnsw = new HnswIndex(16);
+    hnsw.add([1, 2], [randomUnit(16, gaussian(prng(1))), randomUnit(16, gaussian(prng(2)))]);
+    const path = join(dir, 'sixteen.usearch');
+    await hnsw.save(path);
+    assert.throws(() => HnswIndex.load(path, 32), (err: Error) => err.message.includes(path) && /16-dimensional/.test(err.message) && /not 32/.test(err.message) && err.message.includes('paperboy index build'));
+    assert.equal(HnswIndex.load(path, 16).size(), 2);
+  });
+});
