@@ -42,6 +42,7 @@ interface SizeResult {
   keyword: Latency;
   meaning: Latency;
   hybrid: Latency;
+  suggest: Latency;
   recallAt10: number;
   peakRssMb: number;
   exactQueries: number;
@@ -110,6 +111,9 @@ async function one(size: number, queryCount: number): Promise<SizeResult> {
     const keyword = percentiles(await timeEach(queries, mode('keyword')));
     const meaning = percentiles(await timeEach(queries, mode('meaning')));
     const hybrid = percentiles(await timeEach(queries, mode('hybrid')));
+    // As typed: the first word and the start of the next ("diffusion sp").
+    const typed = queries.map((q) => q.text.split(' ').slice(0, 2).map((w, i) => (i === 1 ? w.slice(0, 2) : w)).join(' '));
+    const suggest = percentiles(await timeEach(typed, (t) => store.suggest(t)));
     raw.close();
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -135,7 +139,7 @@ async function one(size: number, queryCount: number): Promise<SizeResult> {
     return {
       papers: size, ingestSeconds: Number(ingestSeconds.toFixed(1)),
       build: { train: Number(b.train.toFixed(1)), embed: Number(b.embed.toFixed(1)), index: Number(b.index.toFixed(1)), total: Number((b.train + b.embed + b.index).toFixed(1)) },
-      rawFts, exact: percentiles(exactTimes), keyword, meaning, hybrid,
+      rawFts, exact: percentiles(exactTimes), keyword, meaning, hybrid, suggest,
       recallAt10: Number((found / (10 * exactSample.length)).toFixed(3)), peakRssMb, exactQueries: exactSample.length,
     };
   } finally {
@@ -154,6 +158,7 @@ function table(results: SizeResult[]): string {
     line(`exact vectors (brute force, ${r.exactQueries} q)`, r.exact);
     line('meaning (HNSW, page of 20)', r.meaning, r.exact);
     line('hybrid (page of 20)', r.hybrid, r.rawFts);
+    line('suggestions as typed ("diffusion sp")', r.suggest, r.rawFts);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) => r.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
