@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { listInputs, readInputs } from '../src/ingest/sources.ts';
 import type { PaperRecord } from '../src/paper/types.ts';
+import { mulberry32 } from '../test/helpers/random.ts';
 import { SHARED_DATA } from '../test/helpers/shared-data.ts';
 
 export interface SentencePool {
@@ -17,17 +18,6 @@ export interface SentencePool {
 // 580 files that take three times as long to parse.
 const POOL_SOURCES = ['hf-daily-papers/normalized', 'arxiv-oai-pmh', 'arxiv-kaggle-sample'];
 
-/** Small, fast, seedable PRNG (Tommy Ettinger's Mulberry32); returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Distinct titles, abstract sentences and author names of every paper in the real data that

@@ -6,6 +6,7 @@
 //   last_hidden_state = Tanh((word_embeddings[input_ids] + type_embeddings[token_type_ids]) · W)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mulberry32 } from './random.ts';
 
 export const TINY_VOCAB = [
   '[PAD]', '[UNK]', '[CLS]', '[SEP]',
@@ -76,17 +77,6 @@ export async function writeTinyModel(dir: string, options: TinyModelOptions = {}
   });
 }
 
-/** Deterministic, so every run and every test sees the same weights for a seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFile(path, JSON.stringify(value, null, 2));

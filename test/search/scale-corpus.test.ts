@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { generatePapers, loadSentencePool, mulberry32, sampleQueries, type SentencePool } from '../../bench/scale-corpus.ts';
+import { generatePapers, loadSentencePool, sampleQueries, type SentencePool } from '../../bench/scale-corpus.ts';
+import { mulberry32 } from '../helpers/random.ts';
 import { parseArxivId } from '../../src/paper/ids.ts';
 import { needsData } from '../helpers/shared-data.ts';
 

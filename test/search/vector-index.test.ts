@@ -6,21 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ExactIndex, HnswIndex } from '../../src/search/vector-index.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'paperboy-vindex-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal by Box–Muller. */
 function gaussian(rand: () => number): () => number {
@@ -55,7 +45,7 @@ function bruteForce(keys: number[], vectors: Float32Array[], query: Float32Array
 
 /** 50 Gaussian clusters in 64 dimensions, 100 unit vectors each; keys 1..5000 in a shuffled order. */
 function clustered(seed: number, clusters = 50, perCluster = 100, d = 64, spread = 0.35) {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const normal = gaussian(rand);
   const centres = Array.from({ length: clusters }, () => randomUnit(d, normal));
   const vectors: Float32Array[] = [];
@@ -74,7 +64,7 @@ function clustered(seed: number, clusters = 50, perCluster = 100, d = 64, spread
 }
 
 describe('ExactIndex', () => {
-  const rand = prng(7);
+  const rand = mulberry32(7);
   const normal = gaussian(rand);
   const d = 16;
   const vectors = Array.from({ length: 600 }, () => randomUnit(d, normal));
@@ -248,7 +238,7 @@ describe('HnswIndex', () => {
 
   test('loading with the wrong dimension throws a message naming the file and `paperboy index build`', async () => {
     const hnsw = new HnswIndex(16);
-    hnsw.add([1, 2], [randomUnit(16, gaussian(prng(1))), randomUnit(16, gaussian(prng(2)))]);
+    hnsw.add([1, 2], [randomUnit(16, gaussian(mulberry32(1))), randomUnit(16, gaussian(mulberry32(2)))]);
     const path = join(dir, 'sixteen.usearch');
     await hnsw.save(path);
     assert.throws(() => HnswIndex.load(path, 32), (err: Error) => err.message.includes(path) && /16-dimensional/.test(err.message) && /not 32/.test(err.message) && err.message.includes('paperboy index build'));
