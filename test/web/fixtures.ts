@@ -125,3 +125,16 @@ export async function fixtureStore(): Promise<Store> {
   await store.upsertPapers(PAPERS);
   return store;
 }
+
+/** The page's text as a reader sees it: tags gone, entities decoded, whitespace collapsed. */
+export function visible(body: string): string {
+  return body
+    .replace(/<head>[\s\S]*?<\/head>/, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}

@@ -5,24 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { PaperRecord } from '../../src/paper/types.ts';
+import type { SemanticSearch } from '../../src/search/semantic.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { fixtureStore, HOSTILE_TITLE, RICH_ID } from './fixtures.ts';
-import { PROTEIN_FIRST_ID, SPEECH_FIRST_ID, topicHub, topicOf, VOCODER_IDS, type TopicHub } from './topic-fixtures.ts';
+import { fixtureStore, HOSTILE_TITLE, RICH_ID, visible } from './fixtures.ts';
+import { PROTEIN_FIRST_ID, SPEECH_FIRST_ID, topicHub, topicOf, VOCODER_IDS } from './topic-fixtures.ts';
 
-/** The page's text as a reader sees it: tags gone, entities decoded, whitespace collapsed. */
-function visible(body: string): string {
-  return body
-    .replace(/<head>[\s\S]*?<\/head>/, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 /** The ids of the result cards, in order. */
 function cardIds(body: string): string[] {
@@ -34,13 +23,31 @@ function foundLines(body: string): string[] {
   return [...body.matchAll(/<p class="found">([^<]*)<\/p>/g)].map((m) => m[1]!);
 }
 
-function postLike(app: FastifyInstance, text: string) {
-  return app.inject({
-    method: 'POST',
-    url: '/search/like',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ text }).toString(),
+/**
+ * An app on the store `open` makes, built before a suite's tests and closed after them, with
+ * helpers for a GET and for posting a text to "find papers like".
+ */
+function appOn(open: () => Promise<{ store: Store; semantic?: SemanticSearch; close?: () => Promise<void> }>) {
+  let app: FastifyInstance | undefined;
+  let opened: { store: Store; semantic?: SemanticSearch; close?: () => Promise<void> } | undefined;
+  before(async () => {
+    opened = await open();
+    app = await buildApp({ store: opened.store, semantic: opened.semantic });
   });
+  after(async () => {
+    await app?.close();
+    await (opened?.close ? opened.close() : opened?.store.close());
+  });
+  return {
+    get: (url: string) => app!.inject({ method: 'GET', url }),
+    like: (text: string) =>
+      app!.inject({
+        method: 'POST',
+        url: '/search/like',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ text }).toString(),
+      }),
+  };
 }
 
 const NOT_BUILT = /Meaning search is not built yet/;
@@ -49,18 +56,10 @@ const PASTED_SPEECH =
   'A mel spectrogram is predicted from phonemes and turned into a waveform; listening tests confirm naturalness.';
 
 describe('with a meaning model (LSA over three topics)', () => {
-  let hub: TopicHub;
-  let app: FastifyInstance;
-  const get = (url: string) => app.inject({ method: 'GET', url });
-
-  before(async () => {
-    hub = await topicHub({ meaning: true });
+  const { get, like } = appOn(async () => {
+    const hub = await topicHub({ meaning: true });
     assert.ok(hub.semantic?.model, 'the LSA model was built');
-    app = await buildApp({ store: hub.store, semantic: hub.semantic });
-  });
-  after(async () => {
-    await app?.close();
-    await hub?.close();
+    return hub;
   });
 
   test('keyword mode: only papers with the words, ranked by BM25, each saying so', async () => {
@@ -179,7 +178,7 @@ describe('with a meaning model (LSA over three topics)', () => {
   }
 
   test('POST /search/like: a pasted abstract finds its topic', async () => {
-    const res = await postLike(app, PASTED_SPEECH);
+    const res = await like(PASTED_SPEECH);
     assert.equal(res.statusCode, 200);
     const text = visible(res.body);
     assert.match(text, /Papers like your text/);
@@ -191,7 +190,7 @@ describe('with a meaning model (LSA over three topics)', () => {
   });
 
   test('POST /search/like: pasted markup is escaped, never rendered', async () => {
-    const res = await postLike(app, `<script>alert(1)</script> ${PASTED_SPEECH}`);
+    const res = await like(`<script>alert(1)</script> ${PASTED_SPEECH}`);
     assert.equal(res.statusCode, 200);
     assert.doesNotMatch(res.body, /<script>alert/);
     assert.match(res.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
@@ -202,7 +201,7 @@ describe('with a meaning model (LSA over three topics)', () => {
     ['too long', 'speech '.repeat(800), /Your text is 5599 characters long; the limit is 5000/],
   ] as const) {
     test(`POST /search/like with ${name} text -> 400`, async () => {
-      const res = await postLike(app, text);
+      const res = await like(text);
       assert.equal(res.statusCode, 400);
       assert.match(res.headers['content-type'] as string, /text\/html/);
       assert.match(visible(res.body), message);
@@ -211,7 +210,7 @@ describe('with a meaning model (LSA over three topics)', () => {
 
   test('POST /search/like counts a textarea line break (CRLF) once', async () => {
     const line = `${'a'.repeat(98)}\r\n`; // 100 characters sent, 99 read
-    const res = await postLike(app, `${line.repeat(50)}`.trim() + ' speech');
+    const res = await like(`${line.repeat(50)}`.trim() + ' speech');
     assert.equal(res.statusCode, 200, visible(res.body).slice(0, 300));
   });
 
@@ -283,18 +282,7 @@ describe('with a meaning model (LSA over three topics)', () => {
 });
 
 describe('without a meaning model', () => {
-  let hub: TopicHub;
-  let app: FastifyInstance;
-  const get = (url: string) => app.inject({ method: 'GET', url });
-
-  before(async () => {
-    hub = await topicHub({ meaning: false });
-    app = await buildApp({ store: hub.store });
-  });
-  after(async () => {
-    await app?.close();
-    await hub?.close();
-  });
+  const { get, like } = appOn(() => topicHub({ meaning: false }));
 
   test('the search page says meaning search is not built, in both and meaning modes, and searches by keywords', async () => {
     for (const mode of ['', '&mode=meaning']) {
@@ -346,7 +334,7 @@ describe('without a meaning model', () => {
   });
 
   test('POST /search/like falls back to shared words with a notice', async () => {
-    const res = await postLike(app, PASTED_SPEECH);
+    const res = await like(PASTED_SPEECH);
     assert.equal(res.statusCode, 200);
     assert.match(visible(res.body), /Meaning search is not built yet, so these papers share words with your text/);
     assert.ok(['speech', 'vocoder'].includes(topicOf(cardIds(res.body)[0]!)!));
@@ -360,18 +348,7 @@ describe('without a meaning model', () => {
 });
 
 describe('topic pages: addresses and validation', () => {
-  let store: Store;
-  let app: FastifyInstance;
-  const get = (url: string) => app.inject({ method: 'GET', url });
-
-  before(async () => {
-    store = await fixtureStore();
-    app = await buildApp({ store });
-  });
-  after(async () => {
-    await app?.close();
-    await store?.close();
-  });
+  const { get } = appOn(async () => ({ store: await fixtureStore() }));
 
   test('/topics?q= redirects (303) to the canonical /topics/<query>', async () => {
     const res = await get('/topics?q=%20diffusion%20speech%20synthesis%20');
@@ -426,18 +403,7 @@ describe('topic pages: addresses and validation', () => {
 });
 
 describe('suggestions API', () => {
-  let store: Store;
-  let app: FastifyInstance;
-  const get = (url: string) => app.inject({ method: 'GET', url });
-
-  before(async () => {
-    store = await fixtureStore();
-    app = await buildApp({ store });
-  });
-  after(async () => {
-    await app?.close();
-    await store?.close();
-  });
+  const { get } = appOn(async () => ({ store: await fixtureStore() }));
 
   test('titles starting with the typed words, each with its page', async () => {
     const res = await get('/api/suggest?q=diffu');
@@ -493,12 +459,8 @@ describe('suggestions API', () => {
 });
 
 describe('ranked results stop at the fused depth, and the count says so', () => {
-  let store: Store;
-  let app: FastifyInstance;
-  const get = (url: string) => app.inject({ method: 'GET', url });
-
-  before(async () => {
-    store = await openSqliteStore(':memory:');
+  const { get } = appOn(async () => {
+    const store = await openSqliteStore(':memory:');
     const many = Array.from({ length: 130 }, (_, i): PaperRecord => ({
       id: `2407.${String(i).padStart(5, '0')}`,
       title: `Lattice study ${i}`,
@@ -509,11 +471,7 @@ describe('ranked results stop at the fused depth, and the count says so', () => 
       listedAt: '2024-07-01T00:00:00.000Z',
     }));
     await store.upsertPapers(many);
-    app = await buildApp({ store });
-  });
-  after(async () => {
-    await app?.close();
-    await store?.close();
+    return { store };
   });
 
   test('130 matches: the total, and the top 100 over five pages', async () => {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { BUSY_DAY, EMPTY_DAY, fixtureStore, HOSTILE_ID, HOSTILE_TITLE, LATEST_DAY, MATH_ID, OLD_ID, RICH_ID } from './fixtures.ts';
+import { BUSY_DAY, EMPTY_DAY, fixtureStore, HOSTILE_ID, HOSTILE_TITLE, LATEST_DAY, MATH_ID, OLD_ID, RICH_ID, visible } from './fixtures.ts';
 
 let app: FastifyInstance;
 let store: Store;
@@ -24,18 +24,6 @@ async function get(url: string) {
   return app.inject({ method: 'GET', url });
 }
 
-/** The page's text as a reader sees it: tags gone, entities decoded, whitespace collapsed. */
-function visible(body: string): string {
-  return body
-    .replace(/<head>[\s\S]*?<\/head>/, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 function cardCount(body: string): number {
   return (body.match(/<article class="card/g) ?? []).length;
