@@ -126,7 +126,7 @@ function statusFailure(response: Response): Failure {
   return { reason, status: response.status, retryable: RETRYABLE_STATUSES.has(response.status), retryAfterMs };
 }
 
-function networkReason(err: unknown, timeoutMs: number): string {
+export function networkReason(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no complete answer within ${formatSeconds(timeoutMs)}`;
   // fetch() reports "fetch failed" and keeps the useful part (ECONNRESET, ENOTFOUND...) in `cause`.
   const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
@@ -136,8 +136,8 @@ function networkReason(err: unknown, timeoutMs: number): string {
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so clients that failed together spread out. */
-function backoff(attemptNumber: number): number {
-  const ms = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attemptNumber - 1));
+export function backoff(attemptNumber: number, baseMs = BACKOFF_BASE_MS): number {
+  const ms = Math.min(BACKOFF_MAX_MS, baseMs * 2 ** (attemptNumber - 1));
   return ms / 2 + Math.random() * (ms / 2);
 }
 

@@ -3,7 +3,7 @@
 // the details, so this client is lenient where they differ (base64 or float arrays, `index` order,
 // unnormalised vectors, how they say "too big") and strict where a mistake would corrupt an index
 // (vector count and size).
-import { HttpError, parseRetryAfter } from '../../ingest/http.ts';
+import { backoff, HttpError, networkReason, parseRetryAfter } from '../../ingest/http.ts';
 import { normalize, type EmbedRole, type Embedder } from './types.ts';
 
 export interface OpenAiEmbedderOptions {
@@ -92,7 +92,7 @@ export function openAiEmbedder(options: OpenAiEmbedderOptions): OpenAiEmbedder {
       if (n > maxRetries) {
         throw new HttpError(`POST ${url} failed after ${n} attempts (last: ${result.reason})`, url, result.status);
       }
-      await sleep(Math.min(MAX_WAIT_MS, result.waitMs ?? backoff(n)));
+      await sleep(Math.min(MAX_WAIT_MS, result.waitMs ?? backoff(n, BACKOFF_BASE_MS)));
     }
   }
 
@@ -259,17 +259,3 @@ function toVector(embedding: unknown): Float32Array | undefined {
   return vector;
 }
 
-function networkReason(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && err.name === 'TimeoutError') return `no complete answer within ${timeoutMs / 1000} s`;
-  // fetch() reports "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND...) in `cause`.
-  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
-  const detail = cause?.code ?? cause?.message;
-  const message = err instanceof Error ? err.message : String(err);
-  return detail ? `${message} (${detail})` : message;
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so clients that failed together spread out. */
-function backoff(attemptNumber: number): number {
-  const ms = Math.min(MAX_WAIT_MS, BACKOFF_BASE_MS * 2 ** (attemptNumber - 1));
-  return ms / 2 + Math.random() * (ms / 2);
-}
