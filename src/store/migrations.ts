@@ -198,4 +198,114 @@ export const MIGRATIONS: string[] = [
   ${DROP_FTS_TRIGGERS}
   ${FTS_TRIGGERS}
   `,
+  // 4: the community. Accounts and their sessions (only hashes of secrets are stored), the audit log
+  // of moderators' acts, votes, submissions, threaded comments, collections, moderation of papers,
+  // and GitHub star counts sampled over time for trending.
+  `
+  CREATE TABLE users (
+    pk         INTEGER PRIMARY KEY,
+    email      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,  -- the handle in /u/NAME
+    role       TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'moderator', 'admin')),
+    banned_at  TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE sign_in_tokens (
+    token_hash TEXT PRIMARY KEY,                      -- sha256 hex of the emailed token
+    email      TEXT NOT NULL COLLATE NOCASE,
+    next       TEXT,                                  -- a local path to return to
+    ip         TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT
+  );
+  CREATE INDEX sign_in_tokens_email ON sign_in_tokens (email, created_at);
+  CREATE TABLE sessions (
+    id_hash      TEXT PRIMARY KEY,                    -- sha256 hex of the cookie's value
+    user_pk      INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    user_agent   TEXT
+  );
+  CREATE INDEX sessions_user ON sessions (user_pk);
+  CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL,
+    actor_pk INTEGER REFERENCES users (pk),
+    action   TEXT NOT NULL,                           -- e.g. hide-paper, merge-paper, ban, promote
+    target   TEXT NOT NULL,                           -- e.g. paper:2401.00001, comment:12, user:ana
+    detail   TEXT
+  );
+
+  ALTER TABLE papers ADD COLUMN hidden_at TEXT;      -- hidden by a moderator: left out of every list
+  ALTER TABLE papers ADD COLUMN merged_into INTEGER REFERENCES papers (pk); -- a duplicate of that paper
+
+  CREATE TABLE votes (
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    user_pk    INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (paper_pk, user_pk)
+  ) WITHOUT ROWID;
+  CREATE INDEX votes_user ON votes (user_pk, created_at);
+  CREATE INDEX votes_time ON votes (created_at);
+
+  CREATE TABLE submissions (
+    paper_pk     INTEGER PRIMARY KEY REFERENCES papers (pk) ON DELETE CASCADE,
+    user_pk      INTEGER NOT NULL REFERENCES users (pk),
+    submitted_at TEXT NOT NULL
+  );
+  CREATE INDEX submissions_user ON submissions (user_pk, submitted_at);
+
+  CREATE TABLE comments (
+    pk         INTEGER PRIMARY KEY,
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    user_pk    INTEGER NOT NULL REFERENCES users (pk),
+    parent_pk  INTEGER REFERENCES comments (pk),
+    body       TEXT NOT NULL,                         -- Markdown as written; rendered through the sanitiser
+    created_at TEXT NOT NULL,
+    edited_at  TEXT,
+    deleted_at TEXT,                                  -- by its author: the thread keeps its place
+    hidden_at  TEXT                                   -- by a moderator
+  );
+  CREATE INDEX comments_paper ON comments (paper_pk, created_at);
+  CREATE INDEX comments_user ON comments (user_pk, created_at);
+
+  CREATE TABLE collections (
+    pk          INTEGER PRIMARY KEY,
+    user_pk     INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    slug        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    public      INTEGER NOT NULL DEFAULT 1,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (user_pk, slug)
+  );
+  CREATE TABLE collection_items (
+    collection_pk INTEGER NOT NULL REFERENCES collections (pk) ON DELETE CASCADE,
+    paper_pk      INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    added_at      TEXT NOT NULL,
+    PRIMARY KEY (collection_pk, paper_pk)
+  ) WITHOUT ROWID;
+  CREATE INDEX collection_items_paper ON collection_items (paper_pk);
+
+  -- A linked repository's star count, sampled on a schedule; ETag makes an unchanged sample cheap.
+  CREATE TABLE github_repos (
+    repo       TEXT PRIMARY KEY,                      -- owner/name, lower case
+    etag       TEXT,
+    stars      INTEGER,
+    checked_at TEXT,
+    missing_at TEXT                                   -- GitHub answered 404: stop asking
+  );
+  CREATE TABLE github_star_samples (
+    repo        TEXT NOT NULL,
+    observed_at TEXT NOT NULL,
+    stars       INTEGER NOT NULL,
+    PRIMARY KEY (repo, observed_at)
+  ) WITHOUT ROWID;
+  CREATE INDEX github_star_samples_time ON github_star_samples (observed_at);
+  -- Trending looks for papers with signals inside a period.
+  CREATE INDEX signal_samples_time ON signal_samples (observed_at);
+  `,
 ];

@@ -14,6 +14,8 @@ export interface PapersTable {
   listed_at: string;
   listed_explicit: number;
   latest_version: number | null;
+  hidden_at: string | null;
+  merged_into: number | null;
   comments: string | null;
   journal_ref: string | null;
   doi: string | null;
@@ -111,6 +113,98 @@ export interface MetaTable {
   value: string;
 }
 
+export interface UsersTable {
+  pk: Generated<number>;
+  email: string;
+  name: string;
+  role: 'member' | 'moderator' | 'admin';
+  banned_at: string | null;
+  created_at: string;
+}
+
+export interface SignInTokensTable {
+  token_hash: string;
+  email: string;
+  next: string | null;
+  ip: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_pk: number;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_pk: number | null;
+  action: string;
+  target: string;
+  detail: string | null;
+}
+
+export interface VotesTable {
+  paper_pk: number;
+  user_pk: number;
+  created_at: string;
+}
+
+export interface SubmissionsTable {
+  paper_pk: number;
+  user_pk: number;
+  submitted_at: string;
+}
+
+export interface CommentsTable {
+  pk: Generated<number>;
+  paper_pk: number;
+  user_pk: number;
+  parent_pk: number | null;
+  body: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+  hidden_at: string | null;
+}
+
+export interface CollectionsTable {
+  pk: Generated<number>;
+  user_pk: number;
+  slug: string;
+  name: string;
+  description: string;
+  public: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CollectionItemsTable {
+  collection_pk: number;
+  paper_pk: number;
+  added_at: string;
+}
+
+export interface GithubReposTable {
+  repo: string;
+  etag: string | null;
+  stars: number | null;
+  checked_at: string | null;
+  missing_at: string | null;
+}
+
+export interface GithubStarSamplesTable {
+  repo: string;
+  observed_at: string;
+  stars: number;
+}
+
 export interface Database {
   meta: MetaTable;
   papers: PapersTable;
@@ -124,4 +218,15 @@ export interface Database {
   ingest_runs: IngestRunsTable;
   ingest_errors: IngestErrorsTable;
   harvest_state: HarvestStateTable;
+  users: UsersTable;
+  sign_in_tokens: SignInTokensTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  votes: VotesTable;
+  submissions: SubmissionsTable;
+  comments: CommentsTable;
+  collections: CollectionsTable;
+  collection_items: CollectionItemsTable;
+  github_repos: GithubReposTable;
+  github_star_samples: GithubStarSamplesTable;
 }

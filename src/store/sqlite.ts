@@ -11,6 +11,9 @@ import type { PaperRecord, RecordError } from '../paper/types.ts';
 import { hashPaper, mergePaper, type PaperState } from './merge.ts';
 import { DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, REBUILD_FTS } from './migrations.ts';
 import { SqliteVectors } from './sqlite-vectors.ts';
+import { SqliteAccounts } from './sqlite-accounts.ts';
+import { SqliteCommunity } from './sqlite-community.ts';
+import { SqliteSignals } from './sqlite-signals.ts';
 import type { Database, PapersTable } from './schema.ts';
 import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch } from './fts.ts';
 import {
@@ -40,6 +43,8 @@ const FTS_DIRTY = 'fts_dirty';
 const PRUNE_ABOVE_PAPERS = 20_000;
 /** A word in more than this share of all papers is left out of any-word queries (see withoutCommonWords). */
 const COMMON_WORD_SHARE = 0.1;
+/** Papers a moderator hid, and duplicates merged into another, are left out of every list and search. */
+const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 
 export async function openSqliteStore(path: string): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -87,6 +92,9 @@ class SqliteStore implements Store {
   private readonly statements: ReturnType<typeof prepareWrites>;
   private readonly authorPks = new Map<string, number>();
   readonly vectors: SqliteVectors;
+  readonly accounts: SqliteAccounts;
+  readonly community: SqliteCommunity;
+  readonly signals: SqliteSignals;
   private readonly vocab: ReturnType<typeof prepareVocabulary>;
   private counted = { at: 0, n: 0 };
 
@@ -94,6 +102,9 @@ class SqliteStore implements Store {
     this.k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
     this.statements = prepareWrites(db);
     this.vectors = new SqliteVectors(db);
+    this.accounts = new SqliteAccounts(db);
+    this.community = new SqliteCommunity(db, (rows) => this.summaries(rows));
+    this.signals = new SqliteSignals(db);
     this.vocab = prepareVocabulary(db);
   }
 
@@ -151,7 +162,7 @@ class SqliteStore implements Store {
         github_repo: hf.githubRepo ?? null, github_stars: hf.githubStars ?? null, ai_summary: hf.aiSummary ?? null,
         ai_keywords: hf.aiKeywords ? JSON.stringify(hf.aiKeywords) : null, daily_date: hf.dailyDate, organization: hf.organization ?? null,
       });
-      s.insertSample.run(pk, 'huggingface', now, hf.upvotes, hf.githubStars ?? null);
+      s.insertSample.run(pk, 'huggingface', sampleTime(hf.dailyDate, now), hf.upvotes, hf.githubStars ?? null);
     }
     return row ? 'updated' : 'added';
   }
@@ -223,11 +234,14 @@ class SqliteStore implements Store {
       codeUrls: state.codeUrls,
       hf: state.hf,
       addedAt: row.added_at,
+      hiddenAt: row.hidden_at ?? undefined,
+      mergedInto: row.merged_into === null ? undefined : (this.statements.idOf.get(row.merged_into) as { id: string } | undefined)?.id,
+      listedExplicitly: row.listed_explicit === 1,
     };
   }
 
   /** Turns paper rows into summaries with their authors and signals, in the rows' order. */
-  private async summaries(rows: PaperRow[]): Promise<PaperSummary[]> {
+  async summaries(rows: PaperRow[]): Promise<PaperSummary[]> {
     if (rows.length === 0) return [];
     const pks = rows.map((r) => r.pk);
     const authors = await this.k.selectFrom('paper_authors').select(['paper_pk', 'name']).where('paper_pk', 'in', pks).orderBy('paper_pk').orderBy('position').execute();
@@ -263,7 +277,9 @@ class SqliteStore implements Store {
       .leftJoin('hf_signals as h', 'h.paper_pk', 'p.pk')
       .selectAll('p')
       .where('p.listed_at', '>=', from)
-      .where('p.listed_at', '<', to);
+      .where('p.listed_at', '<', to)
+      .where('p.hidden_at', 'is', null)
+      .where('p.merged_into', 'is', null);
     q = options.sort === 'recent'
       ? q.orderBy('p.listed_at', 'desc')
       : q.orderBy(sql`coalesce(h.upvotes, 0)`, 'desc').orderBy('p.listed_at', 'desc');
@@ -272,7 +288,7 @@ class SqliteStore implements Store {
   }
 
   async countPapers(from: string, to: string): Promise<number> {
-    const r = await this.k.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).where('listed_at', '>=', from).where('listed_at', '<', to).executeTakeFirstOrThrow();
+    const r = await this.k.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).where('listed_at', '>=', from).where('listed_at', '<', to).where('hidden_at', 'is', null).where('merged_into', 'is', null).executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -282,6 +298,8 @@ class SqliteStore implements Store {
       .select([sql<string>`substr(listed_at, 1, 10)`.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
       .where('listed_at', '>=', from)
       .where('listed_at', '<', to)
+      .where('hidden_at', 'is', null)
+      .where('merged_into', 'is', null)
       .groupBy(sql`substr(listed_at, 1, 10)`)
       .orderBy('day')
       .execute();
@@ -289,16 +307,20 @@ class SqliteStore implements Store {
   }
 
   async latestDay(): Promise<string | undefined> {
-    const r = await this.k.selectFrom('papers').select('listed_at').orderBy('listed_at', 'desc').limit(1).executeTakeFirst();
+    const r = await this.visiblePapers().select('listed_at').orderBy('listed_at', 'desc').limit(1).executeTakeFirst();
     return r?.listed_at.slice(0, 10);
   }
 
   async neighbourDays(day: string): Promise<{ previous?: string; next?: string }> {
     const start = `${day}T00:00:00.000Z`;
     const end = `${day}T23:59:59.999Z~`;
-    const prev = await this.k.selectFrom('papers').select('listed_at').where('listed_at', '<', start).orderBy('listed_at', 'desc').limit(1).executeTakeFirst();
-    const next = await this.k.selectFrom('papers').select('listed_at').where('listed_at', '>', end).orderBy('listed_at', 'asc').limit(1).executeTakeFirst();
+    const prev = await this.visiblePapers().select('listed_at').where('listed_at', '<', start).orderBy('listed_at', 'desc').limit(1).executeTakeFirst();
+    const next = await this.visiblePapers().select('listed_at').where('listed_at', '>', end).orderBy('listed_at', 'asc').limit(1).executeTakeFirst();
     return { previous: prev?.listed_at.slice(0, 10), next: next?.listed_at.slice(0, 10) };
+  }
+
+  private visiblePapers() {
+    return this.k.selectFrom('papers').where('hidden_at', 'is', null).where('merged_into', 'is', null);
   }
 
   async search(query: SearchQuery, options: { limit?: number; offset?: number } = {}): Promise<SearchPage> {
@@ -336,7 +358,8 @@ class SqliteStore implements Store {
     const match = buildMatch(options.any ? this.withoutCommonWords(query) : query, { any: options.any });
     if (match === undefined) return { ranked: [], total: 0 };
     const { where, params } = filterSql(query);
-    const join = where ? ' JOIN papers p ON p.pk = papers_fts.rowid' : '';
+    // Every ranking joins papers (by rowid, one lookup per match) to leave hidden and merged ones out.
+    const join = ' JOIN papers p ON p.pk = papers_fts.rowid';
     const ranked = this.db
       .prepare(`SELECT papers_fts.rowid AS key, ${BM25} AS score FROM papers_fts${join} WHERE papers_fts MATCH ?${where} ORDER BY score LIMIT ?`)
       .all(match, ...params, options.limit) as { key: number; score: number }[];
@@ -378,7 +401,6 @@ class SqliteStore implements Store {
     if (keys.length === 0) return [];
     const { where, params } = filterSql(query);
     const { match, exclude } = buildConstraint(query);
-    if (!where && !match && !exclude) return keys;
     const list = keys.map(Number).join(',');
     const conditions = [`p.pk IN (${list})`];
     const args: unknown[] = [];
@@ -391,7 +413,7 @@ class SqliteStore implements Store {
   async hitsForKeys(keys: number[], query: SearchQuery): Promise<SearchHit[]> {
     if (keys.length === 0) return [];
     const list = keys.map(Number).join(',');
-    const rows = new Map((this.db.prepare(`SELECT * FROM papers WHERE pk IN (${list})`).all() as PaperRow[]).map((r) => [r.pk, r]));
+    const rows = new Map((this.db.prepare(`SELECT * FROM papers p WHERE pk IN (${list}) AND ${VISIBLE}`).all() as PaperRow[]).map((r) => [r.pk, r]));
     const ordered = keys.flatMap((k) => rows.get(k) ?? []);
     const papers = await this.summaries(ordered);
     const highlight = buildHighlightMatch(query);
@@ -428,7 +450,7 @@ class SqliteStore implements Store {
     if (match) {
       // The newest matching titles: rowid order is insertion order, so no ranking pass over every match.
       const titles = this.db
-        .prepare(`SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.pk = titles_fts.rowid WHERE titles_fts MATCH ? ORDER BY titles_fts.rowid DESC LIMIT ?`)
+        .prepare(`SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.pk = titles_fts.rowid WHERE titles_fts MATCH ? AND ${VISIBLE} ORDER BY titles_fts.rowid DESC LIMIT ?`)
         .all(match, limit) as { id: string; title: string }[];
       out.push(...titles.map((t) => ({ kind: 'paper' as const, text: t.title, id: t.id })));
     }
@@ -441,7 +463,7 @@ class SqliteStore implements Store {
     const match = buildSimilarMatch(`${row.title} ${row.title} ${row.abstract}`);
     if (!match) return [];
     const rows = this.db
-      .prepare(`SELECT p.* FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? AND p.pk <> ? ORDER BY ${BM25} LIMIT ?`)
+      .prepare(`SELECT p.* FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ? AND p.pk <> ? AND ${VISIBLE} ORDER BY ${BM25} LIMIT ?`)
       .all(match, row.pk, limit) as PaperRow[];
     return this.summaries(rows);
   }
@@ -503,6 +525,7 @@ function prepareWrites(db: BetterSqlite3.Database) {
   const paperColumns = ['id', 'title', 'abstract', 'authors_text', 'categories', 'primary_category', 'published_at', 'updated_at', 'listed_at', 'listed_explicit', 'latest_version', 'comments', 'journal_ref', 'doi', 'license', 'report_no', 'project_page', 'content_hash', 'changed_at'];
   return {
     findPaper: db.prepare('SELECT * FROM papers WHERE id = ?'),
+    idOf: db.prepare('SELECT id FROM papers WHERE pk = ?'),
     insertPaper: db.prepare(`INSERT INTO papers (${paperColumns.join(', ')}, added_at) VALUES (${paperColumns.map((c) => `@${c}`).join(', ')}, @added_at)`),
     updatePaper: db.prepare(`UPDATE papers SET ${paperColumns.map((c) => `${c} = @${c}`).join(', ')} WHERE pk = @pk`),
     clearVersions: db.prepare('DELETE FROM paper_versions WHERE paper_pk = ?'),
@@ -561,9 +584,9 @@ function toIngestRun(r: Selectable<Database['ingest_runs']>): IngestRun {
   return { id: r.id, command: r.command, startedAt: r.started_at, finishedAt: r.finished_at ?? undefined, status: r.status, read: r.read, added: r.added, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, errors: r.errors };
 }
 
-/** SQL conditions on papers `p` for cat:, since: and until:, as " AND ..." (or ''), with their parameters. */
+/** SQL conditions on papers `p` for visibility, cat:, since: and until:, as " AND ...", with their parameters. */
 function filterSql(query: SearchQuery): { where: string; params: unknown[] } {
-  const filters: string[] = [];
+  const filters: string[] = [VISIBLE];
   const params: unknown[] = [];
   if (query.categories.length > 0) {
     filters.push(`p.pk IN (SELECT paper_pk FROM paper_categories WHERE ${query.categories.map(() => `(category = ? OR category LIKE ? || '.%')`).join(' OR ')})`);
@@ -571,13 +594,22 @@ function filterSql(query: SearchQuery): { where: string; params: unknown[] } {
   }
   if (query.since) { filters.push(`coalesce(p.published_at, p.listed_at) >= ?`); params.push(query.since); }
   if (query.until) { filters.push(`coalesce(p.published_at, p.listed_at) < ?`); params.push(nextDay(query.until)); }
-  return { where: filters.length > 0 ? ` AND ${filters.join(' AND ')}` : '', params };
+  return { where: ` AND ${filters.join(' AND ')}`, params };
 }
 
 /** The start of an abstract, for papers found by meaning where no word of the query occurs. */
 function leadingWords(text: string, count: number): string {
   const words = text.split(/\s+/);
   return words.length <= count ? text : `${words.slice(0, count).join(' ')}…`;
+}
+
+/**
+ * When a source's counts were observed: a daily list's file holds the counts of its own day, so an
+ * old list imported today must not look like upvotes that arrived today (trending reads these times).
+ */
+function sampleTime(dailyDate: string, now: string): string {
+  const endOfList = nextDay(dailyDate.slice(0, 10));
+  return endOfList < now ? endOfList : now;
 }
 
 function nextDay(day: string): string {

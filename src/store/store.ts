@@ -2,6 +2,9 @@
 // (sqlite.ts today; a PostgreSQL implementation of the same interface later).
 
 import type { HfSignals, PaperRecord, RecordError, VersionRecord } from '../paper/types.ts';
+import type { AccountStore } from './accounts.ts';
+import type { CommunityStore } from './community.ts';
+import type { SignalStore } from './signals.ts';
 
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -35,6 +38,12 @@ export interface PaperDetail extends PaperSummary {
   codeUrls: string[];
   hf?: HfSignals;
   addedAt: string;             // when the row was first written here
+  /** When a moderator hid it: it is left out of every list and search, and its page is for moderators only. */
+  hiddenAt?: string;
+  /** The id of the paper this duplicate was merged into; its page redirects there. */
+  mergedInto?: string;
+  /** Put on its day by a daily list or a submission, rather than by its publication date. */
+  listedExplicitly?: boolean;
 }
 
 export interface ListOptions {
@@ -203,6 +212,10 @@ export interface Store {
   /** Titles and authors starting with the typed text (the last word may be partial). */
   suggest(prefix: string, limit?: number): Promise<Suggestion[]>;
   readonly vectors: VectorStore;
+  readonly accounts: AccountStore;
+  readonly community: CommunityStore;
+  /** What trending reads: hub votes, source upvotes and GitHub stars over time. */
+  readonly signals: SignalStore;
 
   /** Papers sharing the most distinctive words of a paper's title and abstract. */
   similarByKeywords(id: string, limit?: number): Promise<PaperSummary[]>;

@@ -1,0 +1,220 @@
+// Accounts on the same SQLite connection as the papers: people, sign-in links, sessions, roles,
+// bans and the audit log. Secrets arrive already hashed; nothing here ever sees a raw token.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { AccountStore, AuditEntry, Role, User } from './accounts.ts';
+
+export const HANDLE_MIN = 3;
+export const HANDLE_MAX = 30;
+const HANDLE_PATTERN = /^[a-z0-9_-]+$/;
+
+/** Why a handle cannot be used, in words; undefined when it can. */
+export function handleProblem(name: string): string | undefined {
+  if (name.length < HANDLE_MIN || name.length > HANDLE_MAX) return `A name has ${HANDLE_MIN} to ${HANDLE_MAX} characters.`;
+  if (!HANDLE_PATTERN.test(name)) return 'A name uses only lowercase letters a-z, digits, "-" and "_".';
+  return undefined;
+}
+
+export const EMAIL_MAX = 254;
+/** One shape, one check: no spaces, no angle brackets or quotes, something either side of one @. */
+const EMAIL_PATTERN = /^[^\s@<>"(),;:\\]+@[^\s@<>"(),;:\\]+$/;
+
+/** An address mail can be sent to (and that cannot smuggle extra headers or recipients). */
+export function isEmailAddress(email: string): boolean {
+  return email.length <= EMAIL_MAX && EMAIL_PATTERN.test(email);
+}
+
+/** The handle an address suggests: its local part, cleaned up to fit handleProblem's rules. */
+export function handleFromEmail(email: string): string {
+  const local = email.split('@')[0]!.split('+')[0]!.toLowerCase();
+  const cleaned = local.replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '').slice(0, HANDLE_MAX);
+  if (cleaned.length >= HANDLE_MIN) return cleaned;
+  return cleaned ? `user-${cleaned}` : 'user';
+}
+
+interface UserRow {
+  pk: number;
+  email: string;
+  name: string;
+  role: Role;
+  banned_at: string | null;
+  created_at: string;
+}
+
+interface AuditRow {
+  id: number;
+  at: string;
+  actor_pk: number | null;
+  actor_name: string | null;
+  action: string;
+  target: string;
+  detail: string | null;
+}
+
+function toUser(row: UserRow): User {
+  return {
+    key: row.pk,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    ...(row.banned_at ? { bannedAt: row.banned_at } : {}),
+    createdAt: row.created_at,
+  };
+}
+
+/** A session's last-seen time is written at most this often, so reading pages does not mean writing. */
+const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
+
+export class SqliteAccounts implements AccountStore {
+  private readonly s;
+  private readonly createUser;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    this.s = {
+      saveToken: db.prepare(`INSERT INTO sign_in_tokens (token_hash, email, next, ip, created_at, expires_at)
+                             VALUES (@tokenHash, @email, @next, @ip, @now, @expiresAt)`),
+      useToken: db.prepare(`UPDATE sign_in_tokens SET used_at = @now
+                            WHERE token_hash = @tokenHash AND used_at IS NULL AND expires_at > @now
+                            RETURNING email, next`),
+      countTokens: db.prepare(`SELECT count(*) AS n FROM sign_in_tokens
+                               WHERE created_at >= @since AND (@email IS NULL OR email = @email) AND (@ip IS NULL OR ip = @ip)`),
+      userByKey: db.prepare('SELECT * FROM users WHERE pk = ?'),
+      userByName: db.prepare('SELECT * FROM users WHERE name = ?'),
+      userByEmail: db.prepare('SELECT * FROM users WHERE email = ?'),
+      anyUser: db.prepare('SELECT 1 FROM users LIMIT 1'),
+      nameTaken: db.prepare('SELECT 1 FROM users WHERE name = ?'),
+      insertUser: db.prepare('INSERT INTO users (email, name, role, created_at) VALUES (?, ?, ?, ?) RETURNING *'),
+      users: db.prepare('SELECT * FROM users ORDER BY created_at, pk LIMIT ? OFFSET ?'),
+      rename: db.prepare('UPDATE users SET name = ? WHERE pk = ?'),
+      setRole: db.prepare('UPDATE users SET role = ? WHERE pk = ?'),
+      setBanned: db.prepare('UPDATE users SET banned_at = ? WHERE pk = ?'),
+      createSession: db.prepare(`INSERT INTO sessions (id_hash, user_pk, created_at, last_seen_at, expires_at, user_agent)
+                                 VALUES (@idHash, @userKey, @now, @now, @expiresAt, @userAgent)`),
+      sessionUser: db.prepare(`SELECT u.*, s.last_seen_at FROM sessions s JOIN users u ON u.pk = s.user_pk
+                               WHERE s.id_hash = ? AND s.expires_at > ? AND u.banned_at IS NULL`),
+      touchSession: db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?'),
+      deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+      deleteSessions: db.prepare('DELETE FROM sessions WHERE user_pk = ?'),
+      audit: db.prepare('INSERT INTO audit_log (at, actor_pk, action, target, detail) VALUES (@now, @actorKey, @action, @target, @detail)'),
+      auditLog: db.prepare(`SELECT a.*, u.name AS actor_name FROM audit_log a LEFT JOIN users u ON u.pk = a.actor_pk
+                            ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?`),
+    };
+    // IMMEDIATE takes the write lock before reading, so two first sign-ins (even from two
+    // processes) cannot both see an empty table and both become admin, nor pick the same handle.
+    this.createUser = db.transaction((email: string, now: string): { user: User; created: boolean } => {
+      const existing = this.s.userByEmail.get(email) as UserRow | undefined;
+      if (existing) return { user: toUser(existing), created: false };
+      const role: Role = this.s.anyUser.get() ? 'member' : 'admin';
+      const row = this.s.insertUser.get(email, this.freeHandle(handleFromEmail(email)), role, now) as UserRow;
+      return { user: toUser(row), created: true };
+    });
+  }
+
+  private freeHandle(base: string): string {
+    if (!this.s.nameTaken.get(base)) return base;
+    for (let n = 2; ; n++) {
+      const suffix = `-${n}`;
+      const candidate = base.slice(0, HANDLE_MAX - suffix.length) + suffix;
+      if (!this.s.nameTaken.get(candidate)) return candidate;
+    }
+  }
+
+  async saveSignInToken(token: { tokenHash: string; email: string; next?: string; ip?: string; now: string; expiresAt: string }): Promise<void> {
+    this.s.saveToken.run({ ...token, email: normaliseEmail(token.email), next: token.next ?? null, ip: token.ip ?? null });
+  }
+
+  async useSignInToken(tokenHash: string, now: string): Promise<{ email: string; next?: string } | undefined> {
+    const row = this.s.useToken.get({ tokenHash, now }) as { email: string; next: string | null } | undefined;
+    if (!row) return undefined;
+    return row.next ? { email: row.email, next: row.next } : { email: row.email };
+  }
+
+  async countSignInTokens(by: { email?: string; ip?: string }, since: string): Promise<number> {
+    const email = by.email === undefined ? null : normaliseEmail(by.email);
+    return (this.s.countTokens.get({ since, email, ip: by.ip ?? null }) as { n: number }).n;
+  }
+
+  async userForEmail(email: string, now: string): Promise<{ user: User; created: boolean }> {
+    return this.createUser.immediate(normaliseEmail(email), now);
+  }
+
+  async userByKey(key: number): Promise<User | undefined> {
+    return this.one(this.s.userByKey, key);
+  }
+
+  async userByName(name: string): Promise<User | undefined> {
+    return this.one(this.s.userByName, name);
+  }
+
+  async userByEmail(email: string): Promise<User | undefined> {
+    return this.one(this.s.userByEmail, normaliseEmail(email));
+  }
+
+  private one(statement: BetterSqlite3.Statement, value: string | number): User | undefined {
+    const row = statement.get(value) as UserRow | undefined;
+    return row ? toUser(row) : undefined;
+  }
+
+  async users(options: { limit?: number; offset?: number } = {}): Promise<User[]> {
+    return (this.s.users.all(options.limit ?? 100, options.offset ?? 0) as UserRow[]).map(toUser);
+  }
+
+  async rename(userKey: number, name: string): Promise<boolean> {
+    try {
+      this.s.rename.run(name, userKey);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
+      throw error;
+    }
+  }
+
+  async setRole(userKey: number, role: Role): Promise<void> {
+    this.s.setRole.run(role, userKey);
+  }
+
+  async setBanned(userKey: number, banned: boolean, now: string): Promise<void> {
+    this.db.transaction(() => {
+      this.s.setBanned.run(banned ? now : null, userKey);
+      if (banned) this.s.deleteSessions.run(userKey);
+    })();
+  }
+
+  async createSession(session: { idHash: string; userKey: number; now: string; expiresAt: string; userAgent?: string }): Promise<void> {
+    this.s.createSession.run({ ...session, userAgent: session.userAgent ?? null });
+  }
+
+  async sessionUser(idHash: string, now: string): Promise<User | undefined> {
+    const row = this.s.sessionUser.get(idHash, now) as (UserRow & { last_seen_at: string }) | undefined;
+    if (!row) return undefined;
+    if (Date.parse(now) - Date.parse(row.last_seen_at) >= LAST_SEEN_RESOLUTION_MS) this.s.touchSession.run(now, idHash);
+    return toUser(row);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.s.deleteSession.run(idHash);
+  }
+
+  async deleteSessions(userKey: number): Promise<void> {
+    this.s.deleteSessions.run(userKey);
+  }
+
+  async audit(entry: { actorKey?: number; action: string; target: string; detail?: string; now: string }): Promise<void> {
+    this.s.audit.run({ now: entry.now, actorKey: entry.actorKey ?? null, action: entry.action, target: entry.target, detail: entry.detail ?? null });
+  }
+
+  async auditLog(options: { limit?: number; offset?: number } = {}): Promise<AuditEntry[]> {
+    return (this.s.auditLog.all(options.limit ?? 50, options.offset ?? 0) as AuditRow[]).map((r) => ({
+      id: r.id,
+      at: r.at,
+      ...(r.actor_pk !== null ? { actor: { key: r.actor_pk, name: r.actor_name ?? '' } } : {}),
+      action: r.action,
+      target: r.target,
+      ...(r.detail !== null ? { detail: r.detail } : {}),
+    }));
+  }
+}
+
+/** Addresses are kept trimmed and lowercase, so counts and look-ups agree however they were typed. */
+function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
