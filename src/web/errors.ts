@@ -1,10 +1,10 @@
 // Errors a request can run into, and how they reach the person who made it: a page for the
-// browser, {error, message} for /api. A 4xx always says what to do instead; a 500 never shows a
+// browser, {error, message} for /api and for requests that prefer JSON. A 4xx always says what to do instead; a 500 never shows a
 // stack trace (it goes to the log).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from './context.ts';
 import { html, type Html } from './html.ts';
-import { layout } from './layout.ts';
+import { layout, sendPage } from './layout.ts';
 
 export interface Link {
   href: string;
@@ -41,16 +41,29 @@ const PARAMETER_HINTS: Record<string, string> = {
 
 const STATUS_TITLES: Record<number, string> = {
   400: 'That request did not work',
+  401: 'Sign in first',
+  403: 'Not allowed',
   404: 'Not found',
   405: 'Method not allowed',
+  409: 'Already here',
   413: 'Request too large',
   414: 'Address too long',
   415: 'Unsupported content',
+  422: 'That cannot be accepted',
+  429: 'Too many requests',
 };
 
 function isApiRequest(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0]!;
-  return path.startsWith('/api/') || path === '/api' || path === '/healthz';
+  return path.startsWith('/api/') || path === '/api' || path === '/healthz' || prefersJson(request);
+}
+
+/** The request asks for JSON before HTML (as community.js's fetches do); a browser's navigation never does. */
+export function prefersJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  const json = accept.indexOf('application/json');
+  const page = accept.indexOf('text/html');
+  return json >= 0 && (page < 0 || json < page);
 }
 
 export function installErrorHandlers(app: FastifyInstance, ctx: WebContext): void {
@@ -100,7 +113,7 @@ function sendError(
     return reply.type('application/json; charset=utf-8').send({ error: errorName(status), message, statusCode: status });
   }
   const title = STATUS_TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'That request did not work');
-  return reply.type('text/html; charset=utf-8').send(errorPage(ctx, status, title, html`<p class="lead">${message}</p>`, links));
+  return sendPage(reply, errorPage(ctx, status, title, html`<p class="lead">${message}</p>`, links), status);
 }
 
 /** A full error page; `detail` is the explanation (already Html). */
@@ -130,7 +143,7 @@ function validationMessage(error: FastifyError, request: FastifyRequest): string
 }
 
 function errorName(status: number): string {
-  return { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 500: 'Internal Server Error' }[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+  return { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway' }[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 }
 
 export function truncate(s: string, max: number): string {

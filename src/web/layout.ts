@@ -1,9 +1,10 @@
 // The frame around every page: head, header with search and navigation, footer.
 import type { FastifyReply } from 'fastify';
 import type { Site } from './context.ts';
-import { html, type Html } from './html.ts';
+import { html, raw, type Html } from './html.ts';
+import { csrfField, hasRole, signInPath, type Viewer } from './viewer.ts';
 
-export type Section = 'day' | 'week' | 'month' | 'search' | 'topic' | 'paper' | 'error';
+export type Section = 'trending' | 'day' | 'week' | 'month' | 'search' | 'topic' | 'paper' | 'error' | 'account' | 'community' | 'admin' | 'about';
 
 export interface PageOptions {
   title: string;             // the page's own title; the site name is added
@@ -15,6 +16,7 @@ export interface PageOptions {
 }
 
 const NAV: { section: Section; href: string; label: string }[] = [
+  { section: 'trending', href: '/trending', label: 'Trending' },
   { section: 'day', href: '/', label: 'Daily' },
   { section: 'week', href: '/week', label: 'Weekly' },
   { section: 'month', href: '/month', label: 'Monthly' },
@@ -32,7 +34,7 @@ ${options.description ? html`<meta name="description" content="${options.descrip
 <link rel="stylesheet" href="/static/katex/katex.min.css">
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<script src="/static/suggest.js" defer></script>
+<script src="/static/suggest.js" defer></script><script src="/static/community.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -48,6 +50,7 @@ ${options.description ? html`<meta name="description" content="${options.descrip
     <nav class="site-nav" aria-label="Listings">
       ${NAV.map((n) => html`<a href="${n.href}"${n.section === options.section ? html` aria-current="page"` : ''}>${n.label}</a>`)}
     </nav>
+    ${raw(ACCOUNT_SLOT)}
   </div>
 </header>
 <main id="main" class="wrap">
@@ -64,7 +67,30 @@ ${options.body}
 
 const logo = html`<svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false"><rect x="3" y="5" width="26" height="22" rx="5" fill="currentColor" opacity=".14"/><path d="M9 11h9M9 16h14M9 21h14" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/><circle cx="23" cy="11" r="2.6" fill="currentColor"/></svg>`;
 
-/** Sends a rendered page. */
+/**
+ * Where the header's account area goes. layout() knows nothing of the request, so it leaves this
+ * marker and sendPage fills it in for the viewer; page text cannot forge it, as html`` escapes "<".
+ */
+const ACCOUNT_SLOT = '<!--paperboy:account-->';
+
+/** The header's account area: sign in for visitors; profile, settings, admin and sign out for users. */
+export function accountArea(viewer: Viewer | undefined, currentPath: string): Html {
+  const user = viewer?.user;
+  if (!viewer || !user) {
+    const path = currentPath.split('?')[0];
+    return html`<div class="account-area"><a href="${path === '/signin' ? '/signin' : signInPath(currentPath)}">Sign in</a></div>`;
+  }
+  return html`<div class="account-area">
+      <a href="/u/${user.name}">${user.name}</a>
+      <a href="/settings">Settings</a>
+      ${hasRole(user, 'moderator') ? html`<a href="/admin">Admin</a>` : ''}
+      <form method="post" action="/signout">${csrfField(viewer)}<button type="submit" class="link-button">Sign out</button></form>
+    </div>`;
+}
+
+/** Sends a rendered page, with the account area for whoever asked. */
 export function sendPage(reply: FastifyReply, page: string, status = 200): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(page);
+  const request = reply.request;
+  const area = accountArea(request.viewer, request.method === 'GET' ? request.url : '/').value;
+  return reply.code(status).type('text/html; charset=utf-8').send(page.replace(ACCOUNT_SLOT, area));
 }

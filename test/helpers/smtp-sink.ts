@@ -1,0 +1,66 @@
+// A real SMTP server on 127.0.0.1 that keeps every message it receives, parsed, so tests read
+// sign-in links out of real mail exactly as a person's mail client would get them.
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface SmtpSink {
+  /** smtp://127.0.0.1:PORT, for PAPERBOY_SMTP_URL or smtpMailer. */
+  url: string;
+  messages: ParsedMail[];
+  /** Resolves with the next message to arrive for an address (or one already there and not yet taken). */
+  nextFor(address: string, timeoutMs?: number): Promise<ParsedMail>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const messages: ParsedMail[] = [];
+  const taken = new Set<ParsedMail>();
+  const waiters: (() => void)[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          messages.push(mail);
+          for (const wake of waiters.splice(0)) wake();
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+
+  const addressed = (mail: ParsedMail, address: string) => {
+    const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
+    return to.some((t) => t.value.some((v) => v.address?.toLowerCase() === address.toLowerCase()));
+  };
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    async nextFor(address, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const mail = messages.find((m) => !taken.has(m) && addressed(m, address));
+        if (mail) {
+          taken.add(mail);
+          return mail;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`No mail for ${address} within ${timeoutMs} ms (${messages.length} received in all)`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
