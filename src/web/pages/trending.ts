@@ -1,0 +1,174 @@
+// What is trending today, this week and this month (each card says why and shows its upvotes over
+// the period), the same as JSON, and /about/trending: the formula explained from its own constants.
+import type { FastifyInstance } from 'fastify';
+import { loadTrending, type TrendingList } from '../../rank/trending-list.ts';
+import {
+  AGE_SCALE_HOURS,
+  formatScore,
+  formulaTex,
+  GRAVITY,
+  HUB_VOTE_POINTS,
+  PERIOD_HOURS,
+  reasonText,
+  SOURCE_UPVOTE_POINTS,
+  STAR_POINTS_PER_SQRT,
+  trending,
+  TRENDING_PERIODS,
+  type TrendingEntry,
+  type TrendingPeriod,
+} from '../../rank/trending.ts';
+import { notice, paperCard } from '../components.ts';
+import type { WebContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { html, type Html } from '../html.ts';
+import { layout, sendPage } from '../layout.ts';
+import { renderMath } from '../math.ts';
+import { sparkline } from '../sparkline.ts';
+import { withQuery } from '../urls.ts';
+
+const TRENDING_SIZE = 30;
+
+const TITLES: Record<TrendingPeriod, string> = { day: 'today', week: 'this week', month: 'this month' };
+const TAB_LABELS: Record<TrendingPeriod, string> = { day: 'Today', week: 'This week', month: 'This month' };
+const SPANS: Record<TrendingPeriod, string> = { day: 'the last 24 hours', week: 'the last 7 days', month: 'the last 30 days' };
+
+export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): void {
+  app.get<{ Querystring: { period?: unknown } }>('/trending', async (request, reply) => {
+    const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE);
+    return sendPage(
+      reply,
+      layout(ctx.site, {
+        title: `Trending ${TITLES[list.period]}`,
+        description: `Research papers gaining attention over ${SPANS[list.period]}: votes, Hugging Face upvotes and GitHub stars.`,
+        body: trendingBody(list),
+      }),
+    );
+  });
+
+  app.get<{ Querystring: { period?: unknown } }>('/api/trending', async (request) => {
+    const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE);
+    return {
+      period: list.period,
+      from: list.from,
+      to: list.to,
+      about: '/about/trending',
+      results: list.items.map(({ entry, paper }, i) => ({
+        rank: i + 1,
+        score: entry.score,
+        parts: entry.parts,
+        reasons: entry.reasons.map((r) => ({ ...r, text: reasonText(r, list.period) })),
+        series: entry.series,
+        paper,
+      })),
+    };
+  });
+
+  app.get('/about/trending', async (_request, reply) =>
+    sendPage(reply, layout(ctx.site, { title: 'How trending works', description: 'The formula that ranks trending papers, its constants and a worked example.', body: aboutBody() })),
+  );
+}
+
+/** day (the default), week or month; anything else is a 400 that says what to write. */
+function periodParam(given: unknown): TrendingPeriod {
+  if (given === undefined || given === '') return 'day';
+  const period = TRENDING_PERIODS.find((p) => p === given);
+  if (!period) {
+    const shown = typeof given === 'string' ? ` You gave "${given.slice(0, 60)}".` : ' Give it once.';
+    throw new HttpError(400, `The parameter "period" expects day, week or month.${shown}`, [{ href: '/trending', label: 'Trending today' }]);
+  }
+  return period;
+}
+
+function trendingBody(list: TrendingList): Html {
+  return html`<section class="listing trending">
+  <div class="listing-head">
+    <nav class="tabs" aria-label="Period">${TRENDING_PERIODS.map((p) =>
+      html`<a href="${trendingPath(p)}"${p === list.period ? html` aria-current="page"` : ''}>${TAB_LABELS[p]}</a>`,
+    )}</nav>
+    <h1><span class="kicker">Trending</span> ${TITLES[list.period]}</h1>
+    <p class="lead">Votes here, upvotes on Hugging Face and GitHub stars gained over ${SPANS[list.period]}, pulled down by age. <a href="/about/trending">How trending works</a></p>
+  </div>
+  ${
+    list.items.length === 0
+      ? emptyTrending(list.period)
+      : html`<ol class="cards trending-cards">${list.items.map(({ entry, paper }) => html`<li>${paperCard(paper, { note: why(entry, list.period) })}</li>`)}</ol>`
+  }
+</section>`;
+}
+
+/** The "why" line under a card: the sparkline, the reasons, the score. */
+function why(entry: TrendingEntry, period: TrendingPeriod): Html {
+  return html`<p class="trend-why">${sparkline(entry.series, `Upvotes over ${SPANS[period]}`)}
+    <span class="trend-reasons">${entry.reasons.map((r) => reasonText(r, period)).join(', ')}</span>
+    <span class="trend-score" title="Trending score: points divided by age; see How trending works">score ${formatScore(entry.score)}</span></p>`;
+}
+
+function emptyTrending(period: TrendingPeriod): Html {
+  return notice(
+    'info',
+    html`<p><strong>Nothing is trending ${TITLES[period]}.</strong></p>
+    <p>A paper trends when something happens to it over ${SPANS[period]}: readers vote for it here, its upvotes on Hugging Face grow
+    (imported with the daily papers), or the GitHub repository it links gains stars. Newer papers need fewer of them.</p>
+    <p>${period !== 'month' ? html`<a href="${trendingPath('month')}">Trending this month</a> · ` : ''}<a href="/week">This week's most upvoted papers</a> · <a href="/about/trending">How trending works</a></p>`,
+  );
+}
+
+function trendingPath(period: TrendingPeriod): string {
+  return withQuery('/trending', { period: period === 'day' ? undefined : period });
+}
+
+function aboutBody(): Html {
+  return html`<article class="prose about-trending">
+  <h1>How trending works</h1>
+  <p class="lead">Trending ranks papers by the attention they got over the period, divided by their age, so a paper rises while attention comes in faster than it ages, then falls.</p>
+  <h2>In words</h2>
+  <ol>
+    <li>Count what happened over the period (the last 24 hours, 7 days or 30 days): votes cast here, upvotes the paper gained on Hugging Face, and stars its GitHub repository gained.</li>
+    <li>Add them up as points: a vote here is worth ${HUB_VOTE_POINTS} points (it comes from this hub's own readers), an upvote on Hugging Face ${SOURCE_UPVOTE_POINTS},
+      and stars count by their square root, so 100 new stars are worth 10 points and 400 are worth 20: a repository going viral cannot drown out what readers say.
+      A repository's total stars do not count at all; a famous old repository is not news.</li>
+    <li>Divide by gravity: one plus the paper's age (since it was listed) over the period's age scale, to the power ${GRAVITY}. A paper as old as the age scale needs about ${(2 ** GRAVITY).toFixed(1)} times the points of a brand-new one.</li>
+    <li>Papers with nothing new in the period are not listed. Ties go to the newer paper.</li>
+  </ol>
+  <h2>As a formula</h2>
+  <div class="formula">${renderMath(`$$${formulaTex('week')}$$`)}</div>
+  <p>where <i>V</i><sub>hub</sub> is the votes here and <i>V</i><sub>HF</sub> the Hugging Face upvotes gained over the period, <i>S</i> the GitHub stars gained over it,
+    and <i>t</i> the paper's age in hours. The age scale shown is the week's; each period has its own.</p>
+  <h2>The constants</h2>
+  <table class="constants">
+    <thead><tr><th scope="col">Constant</th><th scope="col">Value</th><th scope="col">What it does</th></tr></thead>
+    <tbody>
+      <tr><td>Hub vote</td><td>${HUB_VOTE_POINTS} points</td><td>A vote cast on this hub.</td></tr>
+      <tr><td>Hugging Face upvote</td><td>${SOURCE_UPVOTE_POINTS} point</td><td>An upvote gained on Hugging Face's daily papers.</td></tr>
+      <tr><td>Stars</td><td>${STAR_POINTS_PER_SQRT} × √stars gained</td><td>Stars the linked repository gained over the period.</td></tr>
+      <tr><td>Gravity</td><td>${GRAVITY}</td><td>How steeply age pulls a paper down (Hacker News uses 1.8).</td></tr>
+      ${TRENDING_PERIODS.map((p) => html`<tr><td>Age scale, ${TITLES[p]}</td><td>${AGE_SCALE_HOURS[p]} h</td><td>Over ${SPANS[p]} (${PERIOD_HOURS[p]} h): longer periods are gentler with age.</td></tr>`)}
+    </tbody>
+  </table>
+  <h2>A worked example</h2>
+  ${workedExample()}
+</article>`;
+}
+
+/** An example run through the real function, so its numbers always agree with the ranking. */
+function workedExample(): Html {
+  const now = new Date('2025-03-07T12:00:00.000Z');
+  const at = (hoursAgo: number) => new Date(now.getTime() - hoursAgo * 3_600_000).toISOString();
+  const [entry] = trending(
+    [{
+      id: 'example',
+      listedAt: at(30),
+      votes: [at(20), at(12), at(9), at(5), at(3), at(1)],
+      sourceUpvotes: [{ at: at(24), count: 25 }, { at: at(2), count: 40 }],
+      stars: [{ at: at(100), count: 356 }, { at: at(2), count: 500 }],
+    }],
+    now,
+    'week',
+  );
+  const p = entry!.parts;
+  return html`<p>A paper listed ${p.ageHours} hours ago got ${p.hubVotes} votes here, ${p.sourceUpvotes} upvotes on Hugging Face and ${p.starsGained} new GitHub stars this week.</p>
+  <p>Points: ${HUB_VOTE_POINTS} × ${p.hubVotes} + ${SOURCE_UPVOTE_POINTS} × ${p.sourceUpvotes} + ${STAR_POINTS_PER_SQRT} × √${p.starsGained}
+    = ${HUB_VOTE_POINTS * p.hubVotes} + ${SOURCE_UPVOTE_POINTS * p.sourceUpvotes} + ${(STAR_POINTS_PER_SQRT * Math.sqrt(p.starsGained)).toFixed(0)} = <strong>${p.points.toFixed(0)}</strong>.</p>
+  <p>Gravity: (1 + ${p.ageHours} / ${AGE_SCALE_HOURS.week})<sup>${GRAVITY}</sup> = ${p.gravity.toFixed(2)}. Score: ${p.points.toFixed(0)} / ${p.gravity.toFixed(2)} = <strong>${formatScore(entry!.score)}</strong>.</p>
+  <p>Its card would say: ${entry!.reasons.map((r) => reasonText(r, 'week')).join(', ')}.</p>`;
+}
