@@ -18,6 +18,19 @@ export interface Config {
   /** Seconds between requests to arXiv (arXiv asks for 3). */
   politeDelaySeconds: number;
   userAgent: string;
+  /** smtp(s)://user:pass@host:port for sign-in mails; empty: links go to the server log. */
+  smtpUrl: string;
+  mailFrom: string;
+  /** The address people reach the hub at, for links in mails; empty: http://HOST:PORT. */
+  baseUrl: string;
+  /** How many days after publication a paper may still be submitted to a daily list. */
+  submitWindowDays: number;
+  submissionsPerDay: number;
+  githubApiUrl: string;
+  /** Optional: raises GitHub's rate limit from 60 to 5,000 requests an hour. */
+  githubToken: string;
+  /** Minutes between samples of linked repositories' stars; 0 turns sampling off. */
+  githubSampleMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +69,14 @@ const SETTINGS = {
   arxivApiUrl: { env: 'PAPERBOY_ARXIV_API_URL', fallback: 'https://export.arxiv.org/api/query', parse: httpUrl, expects: 'an http(s) URL' },
   politeDelaySeconds: { env: 'PAPERBOY_POLITE_DELAY', fallback: '3', parse: (s) => wholeNumber(s, 0, 60), expects: 'a whole number of seconds from 0 to 60' },
   userAgent: { env: 'PAPERBOY_USER_AGENT', fallback: 'Paperboy/0.1 (self-hosted paper hub)', parse: (s) => (s.trim() ? s : undefined), expects: 'a non-empty User-Agent string' },
+  smtpUrl: { env: 'PAPERBOY_SMTP_URL', fallback: '', parse: (s) => (s === '' || /^smtps?:\/\//.test(s) ? s : undefined), expects: 'an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.org:587, or empty to log sign-in links' },
+  mailFrom: { env: 'PAPERBOY_MAIL_FROM', fallback: 'Paperboy <paperboy@localhost>', parse: (s) => (/\S+@\S+/.test(s) ? s.trim() : undefined), expects: 'a sender address, e.g. "Paperboy <papers@example.org>"' },
+  baseUrl: { env: 'PAPERBOY_BASE_URL', fallback: '', parse: (s) => (s === '' ? s : httpUrl(s)?.replace(/\/+$/, '')), expects: 'the http(s) URL people open the hub at, e.g. https://papers.example.org' },
+  submitWindowDays: { env: 'PAPERBOY_SUBMIT_WINDOW_DAYS', fallback: '14', parse: (s) => wholeNumber(s, 1, 3650), expects: 'a whole number of days from 1 to 3650' },
+  submissionsPerDay: { env: 'PAPERBOY_SUBMISSIONS_PER_DAY', fallback: '20', parse: (s) => wholeNumber(s, 1, 10_000), expects: 'a whole number from 1 to 10000' },
+  githubApiUrl: { env: 'PAPERBOY_GITHUB_API_URL', fallback: 'https://api.github.com', parse: (s) => httpUrl(s)?.replace(/\/+$/, ''), expects: 'an http(s) URL' },
+  githubToken: { env: 'PAPERBOY_GITHUB_TOKEN', fallback: '', parse: (s) => s.trim(), expects: 'a GitHub token, or empty' },
+  githubSampleMinutes: { env: 'PAPERBOY_GITHUB_SAMPLE_MINUTES', fallback: '60', parse: (s) => wholeNumber(s, 0, 10_080), expects: 'a whole number of minutes from 0 (off) to 10080' },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { UserError } from './context.ts';
 import { registerFetch } from './fetch.ts';
+import { registerGithub } from './github.ts';
 import { registerHarvest } from './harvest.ts';
 import { registerIndex } from './index-cmd.ts';
 import { registerIngest } from './ingest.ts';
@@ -11,6 +12,7 @@ import { registerModels } from './models.ts';
 import { registerSearch } from './search.ts';
 import { registerServe } from './serve.ts';
 import { registerStats } from './stats.ts';
+import { registerUsers } from './users.ts';
 
 const program = new Command()
   .name('paperboy')
@@ -21,6 +23,8 @@ const program = new Command()
   .exitOverride();
 
 for (const register of [registerServe, registerIngest, registerHarvest, registerFetch, registerSearch, registerIndex, registerModels, registerStats]) register(program);
+registerGithub(program);
+registerUsers(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import type { PaperRecord } from '../paper/types.ts';
+import { createMailer } from '../digest/mailer.ts';
+import { createGithubClient, sampleStars } from '../ingest/github.ts';
 import { categoriesToOaiSets, harvestOai } from '../ingest/oai-harvest.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
@@ -36,12 +38,27 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
   const transport = process.stdout.isTTY ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } : undefined;
   let log: (line: string) => void = () => {};
   const semantic = await openSemantic(store, config, (line) => log(line));
-  const app = await buildApp({ store, semantic, logger: { level: config.logLevel, transport }, siteName: config.siteName, emptyStateHint: EMPTY_HINT });
+  const mailer = createMailer(config, (line) => log(line));
+  const app = await buildApp({
+    store,
+    semantic,
+    logger: { level: config.logLevel, transport },
+    siteName: config.siteName,
+    emptyStateHint: EMPTY_HINT,
+    community: {
+      baseUrl: config.baseUrl || `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`,
+      mailer,
+      submitWindowDays: config.submitWindowDays,
+      submissionsPerDay: config.submissionsPerDay,
+      arxiv: { baseUrl: config.arxivApiUrl, client: arxivClient(config, (line) => log(line)) },
+    },
+  });
   log = (line) => app.log.info(line);
-  const timer = setInterval(() => void keepIndexCurrent(store, semantic, options.index, log), REFRESH_MS).unref();
+  const timers = [setInterval(() => void keepIndexCurrent(store, semantic, options.index, log), REFRESH_MS).unref()];
+  if (config.githubSampleMinutes > 0) timers.push(sampleStarsEvery(store, config, log));
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: shutting down`);
-    clearInterval(timer);
+    for (const timer of timers) clearInterval(timer);
     await app.close();
     await semantic.close();
     await store.close();
@@ -57,9 +74,32 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     throw err;
   }
   const stats = await store.stats();
-  app.log.info(`Paperboy serves ${stats.papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}`);
+  app.log.info(`Paperboy serves ${stats.papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; sign-in mails go to ${mailer.describe}`);
   const harvest = stats.papers === 0 && options.harvest && config.harvestDays > 0 ? harvestRecent(store, config, log) : Promise.resolve();
   void harvest.then(() => keepIndexCurrent(store, semantic, options.index, log));
+}
+
+/** Repositories asked about per round: GitHub allows 60 requests an hour without a token. */
+const GITHUB_ROUND = 50;
+const FIRST_GITHUB_ROUND_MS = 60_000;
+
+/** Samples linked repositories' stars for trending, one round every few minutes, in the background. */
+function sampleStarsEvery(store: Store, config: Config, log: (line: string) => void): NodeJS.Timeout {
+  const client = createGithubClient({ apiUrl: config.githubApiUrl, token: config.githubToken || undefined, userAgent: config.userAgent });
+  let running = false;
+  const round = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await sampleStars(store.signals, client, { limit: GITHUB_ROUND, log: (line) => log(`GitHub stars: ${line}`) });
+    } catch (err) {
+      log(`GitHub stars could not be sampled: ${(err as Error).message}`);
+    } finally {
+      running = false;
+    }
+  };
+  setTimeout(() => void round(), FIRST_GITHUB_ROUND_MS).unref(); // soon after start, not an hour later
+  return setInterval(() => void round(), config.githubSampleMinutes * 60_000).unref();
 }
 
 /** Embeds new papers; builds the built-in model first if there is none and enough papers. */

@@ -6,16 +6,24 @@ import { fileURLToPath } from 'node:url';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { logMailer } from '../digest/mailer.ts';
+import { createPoliteClient } from '../ingest/http.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
 import type { Store } from '../store/store.ts';
 import { registerApiRoutes } from './api.ts';
-import { DEFAULT_EMPTY_STATE_HINT, type WebContext } from './context.ts';
+import { registerAuth } from './auth.ts';
+import { DEFAULT_EMPTY_STATE_HINT, type CommunitySettings, type WebContext } from './context.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './errors.ts';
+import { registerAccountRoutes } from './pages/account.ts';
+import { registerCommunityRoutes } from './pages/community.ts';
 import { registerListingRoutes } from './pages/listing.ts';
+import { registerModerationRoutes } from './pages/moderation.ts';
 import { registerPaperRoutes } from './pages/paper.ts';
 import { registerSearchRoutes } from './pages/search.ts';
 import { registerTopicRoutes } from './pages/topics.ts';
+import { registerTrendingRoutes } from './pages/trending.ts';
 
 export interface AppOptions {
   store: Store;
@@ -25,6 +33,8 @@ export interface AppOptions {
   siteName?: string;
   /** Replaces the empty hub's import instructions; `backticks` become code. */
   emptyStateHint?: string;
+  /** Sign-in mail, submissions and the clock; defaults suit a local hub. */
+  community?: Partial<CommunitySettings>;
 }
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
@@ -35,8 +45,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     store: options.store,
     semantic: options.semantic,
     site: { name: options.siteName ?? 'Paperboy', emptyStateHint: options.emptyStateHint ?? DEFAULT_EMPTY_STATE_HINT },
+    community: {
+      baseUrl: 'http://localhost:3000',
+      mailer: logMailer((line) => app.log.info(line)),
+      submitWindowDays: 14,
+      submissionsPerDay: 20,
+      arxiv: { client: createPoliteClient({ userAgent: 'Paperboy/0.1 (self-hosted paper hub)', minDelayMs: 3000 }) },
+      now: () => new Date(),
+      ...options.community,
+    },
   };
-  const app = Fastify({ logger: options.logger ?? false, frameworkErrors: frameworkErrorHandler(ctx) });
+  const app = Fastify({ logger: options.logger ?? false, frameworkErrors: frameworkErrorHandler(ctx), trustProxy: 'loopback' });
   installErrorHandlers(app, ctx);
 
   await app.register(helmet, {
@@ -47,6 +66,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(formbody);
+  // Limits are set per route (sign-in mails, votes, submissions, comments), counted per user when
+  // signed in and per address otherwise; preHandler runs after auth.ts has identified the viewer.
+  await app.register(rateLimit, { global: false, hook: 'preHandler', keyGenerator: (request) => (request.viewer?.user ? `user:${request.viewer.user.key}` : `ip:${request.ip}`) });
+  await registerAuth(app, ctx);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyStatic, {
     root: KATEX_DIST,
@@ -62,5 +85,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSearchRoutes(app, ctx);
   registerTopicRoutes(app, ctx);
   registerApiRoutes(app, ctx);
+  registerAccountRoutes(app, ctx);
+  registerCommunityRoutes(app, ctx);
+  registerModerationRoutes(app, ctx);
+  registerTrendingRoutes(app, ctx);
   return app;
 }

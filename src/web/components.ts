@@ -1,9 +1,11 @@
 // Pieces that several pages share: the paper card, author lines, category chips, the pager.
+import type { Collection, VoteState } from '../store/community.ts';
 import type { PaperSummary } from '../store/store.ts';
 import { html, join, type Html } from './html.ts';
 import { renderMath, snippet } from './math.ts';
 import { formatDay } from './periods.ts';
 import { authorPath, categoryPath, paperPath } from './urls.ts';
+import { csrfField, signInPath, type Viewer } from './viewer.ts';
 
 const CARD_AUTHORS = 4;
 const CARD_ABSTRACT_CHARS = 300;
@@ -16,6 +18,22 @@ export interface CardOptions {
   compact?: boolean;
   /** A small line under the details, e.g. how a search found the paper. */
   note?: Html;
+  /** Who is looking: a visitor's vote box offers to sign in, a user's is a button. Absent: a plain count. */
+  viewer?: Viewer;
+  community?: CardCommunity;
+}
+
+/** What the community adds to a card; pages load it for all their cards at once (see pages/community.ts). */
+export interface CardCommunity {
+  /** Hub votes; absent when nobody here has voted. */
+  votes?: VoteState;
+  /** The viewer's collections, and which of them hold this paper. */
+  collections?: { all: Collection[]; holding: number[] };
+}
+
+/** Where a form about a paper posts: old-style ids keep their slash inside one path segment. */
+export function paperAction(id: string, action: string): string {
+  return `/papers/${encodeURIComponent(id)}/${action}`;
 }
 
 export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html {
@@ -24,7 +42,7 @@ export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html 
     ? undefined
     : (options.abstractHtml ?? (paper.abstract ? renderMath(snippet(paper.abstract, CARD_ABSTRACT_CHARS), { inline: true }) : undefined));
   return html`<article class="card${options.compact ? ' card-compact' : ''}">
-  ${upvoteBadge(paper.upvotes)}
+  ${voteBox(paper, options.viewer, options.community?.votes)}
   <div class="card-body">
     <h3 class="card-title"><a href="${paperPath(paper.id)}">${options.titleHtml ?? renderMath(paper.title)}</a></h3>
     ${paper.authors.length > 0 ? html`<p class="authors">${authorList(paper.authors, CARD_AUTHORS, false)}</p>` : ''}
@@ -37,16 +55,50 @@ export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html 
       ${categoryChips(paper.categories.slice(0, 4))}
     </div>
     ${options.note ?? ''}
+    ${options.viewer?.user && options.community?.collections ? collectMenu(paper.id, options.viewer, options.community.collections) : ''}
   </div>
 </article>`;
 }
 
-/** The vote count in a box on the card's left, as Hugging Face shows it. */
-function upvoteBadge(upvotes: number | undefined): Html {
-  if (upvotes === undefined) {
-    return html`<div class="votes votes-none" title="No upvotes imported for this paper"><span class="arrow" aria-hidden="true">▲</span><span class="vote-count">–</span></div>`;
+/**
+ * The vote count in a box on the card's left, as Hugging Face shows it: votes here and upvotes
+ * on the source as one number. A signed-in viewer's box is a button that casts or withdraws a vote.
+ */
+export function voteBox(paper: PaperSummary, viewer: Viewer | undefined, votes: VoteState | undefined): Html {
+  const here = votes?.count ?? 0;
+  const total = here + (paper.upvotes ?? 0);
+  const title = paper.upvotes === undefined ? `${here} here` : `${here} here + ${paper.upvotes} on Hugging Face`;
+  const none = here === 0 && paper.upvotes === undefined;
+  const count = html`<span class="arrow" aria-hidden="true">▲</span><span class="vote-count">${none && !viewer?.user ? '–' : compactNumber(total)}</span><span class="visually-hidden"> upvote${total === 1 ? '' : 's'}</span>`;
+  if (viewer?.user) {
+    const voted = votes?.voted ?? false;
+    return html`<form class="vote-form" method="post" action="${paperAction(paper.id, 'vote')}" data-async="vote" data-source="${paper.upvotes ?? 0}">
+    ${csrfField(viewer)}<input type="hidden" name="up" value="${voted ? '0' : '1'}">
+    <button type="submit" class="votes${voted ? ' voted' : ''}" aria-pressed="${voted ? 'true' : 'false'}" title="${title}${voted ? ' (click to withdraw your vote)' : ''}">${count}</button>
+  </form>`;
   }
-  return html`<div class="votes" title="${upvotes} upvotes on Hugging Face"><span class="arrow" aria-hidden="true">▲</span><span class="vote-count">${compactNumber(upvotes)}</span><span class="visually-hidden"> upvotes</span></div>`;
+  const cls = `votes${none ? ' votes-none' : ''}`;
+  if (viewer) return html`<a class="${cls}" href="${signInPath(paperPath(paper.id))}" title="${title}; sign in to upvote">${count}</a>`;
+  return html`<div class="${cls}" title="${none ? 'No upvotes yet' : title}">${count}</div>`;
+}
+
+/** "Save to a collection": a menu of the viewer's collections, each a button that adds or removes the paper. */
+export function collectMenu(paperId: string, viewer: Viewer, collections: NonNullable<CardCommunity['collections']>): Html {
+  const holding = new Set(collections.holding);
+  return html`<details class="collect">
+    <summary>Save${holding.size > 0 ? html` <span class="muted">(in ${holding.size})</span>` : ''}</summary>
+    <div class="collect-menu">
+      ${collections.all.length > 0 ? html`<ul>${collections.all.map((c) => html`<li>${collectButton(paperId, viewer, c, holding.has(c.key))}</li>`)}</ul>` : html`<p class="muted">No collections yet.</p>`}
+      <a href="/collections/new?paper=${encodeURIComponent(paperId)}">New collection…</a>
+    </div>
+  </details>`;
+}
+
+export function collectButton(paperId: string, viewer: Viewer, collection: Collection, holds: boolean): Html {
+  return html`<form method="post" action="/collections/${collection.key}/${holds ? 'remove' : 'add'}" data-async="collect">
+    ${csrfField(viewer)}<input type="hidden" name="paperId" value="${paperId}">
+    <button type="submit" class="collect-toggle" aria-pressed="${holds ? 'true' : 'false'}"><span class="check" aria-hidden="true">✓</span> ${collection.name}${collection.public ? '' : html` <span class="muted">(private)</span>`}</button>
+  </form>`;
 }
 
 /**

@@ -1,4 +1,6 @@
 // What every route needs: the store and how the site presents itself.
+import type { Mailer } from '../digest/mailer.ts';
+import type { ArxivApiOptions } from '../ingest/arxiv-api.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
 import type { Store } from '../store/store.ts';
 
@@ -13,6 +15,20 @@ export interface WebContext {
   /** Meaning search; absent or without a model, searches are keyword-only and say so. */
   semantic?: SemanticSearch;
   site: Site;
+  community: CommunitySettings;
+}
+
+export interface CommunitySettings {
+  /** The address people reach the hub at, for links in mails (no trailing slash). */
+  baseUrl: string;
+  mailer: Mailer;
+  /** A paper can be submitted up to this many days after its publication (Hugging Face: 14). */
+  submitWindowDays: number;
+  submissionsPerDay: number;
+  /** Where a submission fetches the paper's metadata. */
+  arxiv: ArxivApiOptions;
+  /** The clock; tests move it. */
+  now: () => Date;
 }
 
 export const DEFAULT_EMPTY_STATE_HINT =

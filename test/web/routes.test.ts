@@ -562,8 +562,8 @@ describe('errors, headers, assets', () => {
     assert.equal(directives['upgrade-insecure-requests'], undefined, 'plain-HTTP self-hosting keeps working');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
-    // One external script (search suggestions), nothing inline: the CSP would refuse it anyway.
-    assert.deepEqual(res.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi), ['<script src="/static/suggest.js" defer></script>']);
+    // External scripts only (suggestions, community actions), nothing inline: the CSP would refuse it anyway.
+    assert.deepEqual(res.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi), ['<script src="/static/suggest.js" defer></script>', '<script src="/static/community.js" defer></script>']);
     assert.doesNotMatch(res.body, /<[a-z][^>]*\son[a-z]+=/i, 'no inline event handlers');
   });
 

@@ -3,7 +3,7 @@
 // chart of papers per day.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DayCount, ListOptions, PaperSummary } from '../../store/store.ts';
-import { notice, pager, paperCard, withCode } from '../components.ts';
+import { notice, pager, paperCard, withCode, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
@@ -26,6 +26,8 @@ import {
   YEARS,
 } from '../periods.ts';
 import { optionalDayParam, pageParam, querystring, sortParam } from '../schemas.ts';
+import type { Viewer } from '../viewer.ts';
+import { cardsFor } from './community.ts';
 import { withQuery } from '../urls.ts';
 
 const LISTING_PAGE_SIZE = 30;
@@ -52,7 +54,7 @@ export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): vo
       ]);
     }
     if (!day) return sendPage(reply, emptyHubPage(ctx));
-    return showPeriod(ctx, reply, dayPeriod(day), request.query);
+    return showPeriod(ctx, reply, dayPeriod(day), request.query, request.viewer);
   });
 
   app.get('/week', async (_request, reply) => reply.redirect(`/week/${isoWeekKey(await anchorDay(ctx))}`));
@@ -67,7 +69,7 @@ export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): vo
         [{ href: '/week', label: 'The latest week' }],
       );
     }
-    return showPeriod(ctx, reply, period, request.query);
+    return showPeriod(ctx, reply, period, request.query, request.viewer);
   });
 
   app.get<{ Params: { month: string }; Querystring: ListingQuery }>('/month/:month', { schema: periodQuery }, async (request, reply) => {
@@ -77,7 +79,7 @@ export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): vo
         { href: '/month', label: 'The latest month' },
       ]);
     }
-    return showPeriod(ctx, reply, period, request.query);
+    return showPeriod(ctx, reply, period, request.query, request.viewer);
   });
 }
 
@@ -96,9 +98,11 @@ interface PeriodView {
   previous?: string; // nearest day with papers before the period
   next?: string;     // ... and after it
   counts: DayCount[];
+  /** Votes and collections on each card. */
+  card: (paper: PaperSummary) => CardOptions;
 }
 
-async function showPeriod(ctx: WebContext, reply: FastifyReply, period: Period, query: ListingQuery) {
+async function showPeriod(ctx: WebContext, reply: FastifyReply, period: Period, query: ListingQuery, viewer: Viewer | undefined) {
   const { store } = ctx;
   const { sort, page } = query;
   const from = dayStartInstant(period.start);
@@ -119,7 +123,7 @@ async function showPeriod(ctx: WebContext, reply: FastifyReply, period: Period, 
       { href: periodPath(period, sort, pages), label: 'The last page' },
     ]);
   }
-  const view: PeriodView = { period, sort, page, pages, total, papers, previous, next, counts };
+  const view: PeriodView = { period, sort, page, pages, total, papers, previous, next, counts, card: await cardsFor(ctx, viewer, papers) };
   return sendPage(
     reply,
     layout(ctx.site, {
@@ -147,7 +151,7 @@ function periodBody(view: PeriodView): Html {
     <p class="count">${total} paper${total === 1 ? '' : 's'}${view.pages > 1 ? ` · page ${view.page} of ${view.pages}` : ''}</p>
     ${sortSwitch(view)}
   </div>
-  <div class="cards">${papers.map((p) => paperCard(p))}</div>
+  <div class="cards">${papers.map((p) => paperCard(p, view.card(p)))}</div>
   ${pager({ page: view.page, pages: view.pages, href: (n) => periodPath(period, view.sort, n) })}`
   }
 </section>`;

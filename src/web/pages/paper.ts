@@ -3,10 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import { absUrl, parseArxivId, pdfUrl } from '../../paper/ids.ts';
 import { papersLike } from '../../search/hybrid.ts';
+import type { Comment, Submission } from '../../store/community.ts';
 import type { PaperDetail, PaperSummary } from '../../store/store.ts';
-import { authorList, categoryChips, compactNumber, paperCard, safeUrl } from '../components.ts';
+import { authorList, categoryChips, collectMenu, compactNumber, notice, paperAction, paperCard, safeUrl, voteBox, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
-import { errorPage, truncate } from '../errors.ts';
+import { errorPage, HttpError, truncate } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
 import { renderMath } from '../math.ts';
@@ -14,6 +15,8 @@ import { ACCEPTED_ID_FORMS } from '../paper-id.ts';
 import { formatDay } from '../periods.ts';
 import { emptyQuery } from '../ranked.ts';
 import { dayPath, likePath, paperPath, searchPath } from '../urls.ts';
+import { csrfField, hasRole, signInPath, type Viewer } from '../viewer.ts';
+import { cardsFor, commentForm, commentThread } from './community.ts';
 
 const SIMILAR = 6;
 
@@ -25,14 +28,22 @@ export function registerPaperRoutes(app: FastifyInstance, ctx: WebContext): void
     if (given !== parsed.id) return reply.redirect(paperPath(parsed.id), 301);
     const paper = await ctx.store.getPaper(parsed.id);
     if (!paper) return sendPage(reply, notInHubPage(ctx, parsed.id), 404);
+    if (paper.mergedInto) return reply.redirect(paperPath(paper.mergedInto), 301);
+    const viewer = request.viewer as Viewer | undefined;
+    if (paper.hiddenAt && !hasRole(viewer?.user, 'moderator')) throw new HttpError(404, `There is no paper ${paper.id} in this hub.`);
     const similar = await similarPapers(ctx, paper.id);
+    const [card, submission, comments] = await Promise.all([
+      cardsFor(ctx, viewer, [paper, ...similar.papers]),
+      ctx.store.community.submission(paper.id),
+      ctx.store.community.comments(paper.id),
+    ]);
     return sendPage(
       reply,
       layout(ctx.site, {
         title: paper.title,
         section: 'paper',
         description: truncate(paper.abstract.replace(/\s+/g, ' '), 200),
-        body: paperBody(paper, similar),
+        body: paperBody(paper, similar, { viewer, card, submission, comments }),
       }),
     );
   });
@@ -51,12 +62,25 @@ async function similarPapers(ctx: WebContext, id: string): Promise<Similar> {
   return { by: 'keywords', papers: await ctx.store.similarByKeywords(id, SIMILAR) };
 }
 
-function paperBody(paper: PaperDetail, similar: Similar): Html {
+/** What the community adds to a paper's page. */
+interface Community {
+  viewer: Viewer | undefined;
+  card: (paper: PaperSummary) => CardOptions;
+  submission: Submission | undefined;
+  comments: Comment[];
+}
+
+function paperBody(paper: PaperDetail, similar: Similar, community: Community): Html {
   const hf = paper.hf;
+  const { viewer, submission } = community;
+  const own = community.card(paper);
   return html`<article class="paper">
+  ${paper.hiddenAt ? notice('warning', `Hidden by a moderator on ${formatDay(paper.hiddenAt.slice(0, 10))}: this page is shown only to moderators, and the paper is in no list or search.`) : ''}
   <header class="paper-head">
+    <div class="paper-vote">${voteBox(paper, viewer, own.community?.votes)}</div>
     <p class="paper-kicker"><span class="paper-id">arXiv:${paper.id}${paper.latestVersion ? `v${paper.latestVersion}` : ''}</span>
-      ${paper.published ? html`<span>Published ${formatDay(paper.published.slice(0, 10))}</span>` : ''}</p>
+      ${paper.published ? html`<span>Published ${formatDay(paper.published.slice(0, 10))}</span>` : ''}
+      ${submission ? html`<span class="submitted">Submitted by <a href="/u/${encodeURIComponent(submission.user.name)}">${submission.user.name}</a> on ${formatDay(submission.submittedAt.slice(0, 10))}</span>` : ''}</p>
     <h1 class="paper-title">${renderMath(paper.title)}</h1>
     ${paper.authors.length > 0 ? html`<p class="paper-authors">${authorList(paper.authors)}</p>` : ''}
     <div class="actions">${paperLinks(paper)}</div>
@@ -71,6 +95,8 @@ function paperBody(paper: PaperDetail, similar: Similar): Html {
       ${paper.journalRef ? html`<section aria-labelledby="journal"><h2 id="journal">Journal reference</h2><p>${paper.journalRef}</p></section>` : ''}
     </div>
     <aside class="paper-side">
+      ${viewer?.user && own.community?.collections ? html`<section class="side-box"><h2>Collections</h2>${collectMenu(paper.id, viewer, own.community.collections)}</section>` : ''}
+      ${viewer && hasRole(viewer.user, 'moderator') ? moderatorBox(paper, viewer) : ''}
       ${hf ? hfBox(paper) : ''}
       <section class="side-box"><h2>Details</h2>${details(paper)}</section>
       ${paper.versions.length > 0 ? versions(paper) : ''}
@@ -90,11 +116,32 @@ function paperBody(paper: PaperDetail, similar: Similar): Html {
       <a class="more-like" href="${likePath(paper.id)}">More like this →</a>
     </div>
     <p class="muted similar-how">${similar.by === 'meaning' ? 'Papers whose title and abstract are closest to this one’s in meaning.' : 'Papers sharing the most distinctive words of this one’s title and abstract.'}</p>
-    <div class="cards">${similar.papers.map((p) => paperCard(p, { compact: true }))}</div>
+    <div class="cards">${similar.papers.map((p) => paperCard(p, { ...community.card(p), compact: true }))}</div>
   </section>`
       : ''
   }
+  ${discussion(paper, community)}
 </article>`;
+}
+
+function discussion(paper: PaperDetail, { viewer, comments }: Community): Html {
+  const shown = comments.filter((c) => !c.deletedAt && !c.hiddenAt).length;
+  return html`<section class="discussion" aria-labelledby="discussion">
+    <h2 id="discussion">Discussion${shown > 0 ? html` <span class="muted">(${shown})</span>` : ''}</h2>
+    ${viewer?.user ? commentForm(paper.id, viewer) : html`<p><a href="${signInPath(paperPath(paper.id))}">Sign in</a> to join the discussion.</p>`}
+    ${commentThread(paper.id, comments, viewer)}
+  </section>`;
+}
+
+function moderatorBox(paper: PaperDetail, viewer: Viewer): Html {
+  return html`<section class="side-box moderation"><h2>Moderation</h2>
+    <form method="post" action="${paperAction(paper.id, paper.hiddenAt ? 'unhide' : 'hide')}">${csrfField(viewer)}
+      <button type="submit" class="button">${paper.hiddenAt ? 'Unhide this paper' : 'Hide this paper'}</button></form>
+    <form method="post" action="${paperAction(paper.id, 'merge')}">${csrfField(viewer)}
+      <label for="merge-into">Merge as a duplicate of</label>
+      <input id="merge-into" name="into" placeholder="arXiv id to keep" required maxlength="100">
+      <button type="submit" class="button">Merge</button></form>
+  </section>`;
 }
 
 function paperLinks(paper: PaperDetail): Html {

@@ -3,7 +3,8 @@
 // (POST /search/like), and a filter form, all working without JavaScript.
 import type { FastifyInstance } from 'fastify';
 import { isBlankQuery } from '../../search/query.ts';
-import { notice, pager, paperCard, withCode } from '../components.ts';
+import type { PaperSummary } from '../../store/store.ts';
+import { notice, pager, paperCard, withCode, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
@@ -24,6 +25,7 @@ import {
 import { modeParam, optionalDayParam, pageParam, querystring, textParam } from '../schemas.ts';
 import { parseSearch, type SearchParams } from '../search-request.ts';
 import { paperPath, searchPath, withQuery } from '../urls.ts';
+import { cardsFor } from './community.ts';
 
 const SEARCH_PAGE_SIZE = 20;
 /** Papers like a pasted text: one page, since a POST cannot be paged by links. */
@@ -63,7 +65,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: WebContext): voi
     if (like) {
       const result = await papersLikePaper(ctx, like, query, { limit: SEARCH_PAGE_SIZE, offset });
       const pages = checkPage(params, result);
-      return sendPage(reply, searchPage(ctx, { kind: 'like', params: { ...params, like: result.source.id }, q, problems, result, pages }));
+      const card = await cardsFor(ctx, request.viewer, result.hits.map((h) => h.paper));
+      return sendPage(reply, searchPage(ctx, { kind: 'like', params: { ...params, like: result.source.id }, q, problems, result, pages, card }));
     }
 
     const view = { kind: 'search' as const, params, q, problems };
@@ -74,7 +77,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: WebContext): voi
     }
     const result = await rankedSearch(ctx, query, params.mode, { limit: SEARCH_PAGE_SIZE, offset });
     const pages = checkPage(params, result);
-    return sendPage(reply, searchPage(ctx, { ...view, result, pages }));
+    const card = await cardsFor(ctx, request.viewer, result.hits.map((h) => h.paper));
+    return sendPage(reply, searchPage(ctx, { ...view, result, pages, card }));
   });
 
   // No CSRF token: this POST changes nothing, it only carries a text too long for a URL.
@@ -82,7 +86,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: WebContext): voi
     const text = checkLikeText(request.body?.text);
     const result = await papersLikeText(ctx, text, LIKE_TEXT_RESULTS);
     const params: SearchQuerystring = { page: 1, mode: 'meaning' };
-    return sendPage(reply, searchPage(ctx, { kind: 'text', params, q: '', problems: [], result, pages: 1, text }));
+    const card = await cardsFor(ctx, request.viewer, result.hits.map((h) => h.paper));
+    return sendPage(reply, searchPage(ctx, { kind: 'text', params, q: '', problems: [], result, pages: 1, text, card }));
   });
 }
 
@@ -107,6 +112,8 @@ interface SearchView {
   result?: RankedResult | LikeResult;
   pages?: number;
   text?: string;
+  /** Votes and collections on each card. */
+  card?: (paper: PaperSummary) => CardOptions;
 }
 
 function searchPage(ctx: WebContext, view: SearchView): string {
@@ -161,6 +168,7 @@ function results(view: SearchView, result: RankedResult): Html {
   return html`${top}
   <div class="cards">${result.hits.map((hit) =>
     paperCard(hit.paper, {
+      ...view.card?.(hit.paper),
       titleHtml: renderMarked(hit.titleMarked),
       abstractHtml: hit.snippetMarked ? renderMarked(hit.snippetMarked) : undefined,
       note: foundBy(hit),

@@ -3,7 +3,8 @@
 // topic as papers arrive. /topics?q=... (the search page's "Save as a topic page") redirects there.
 import type { FastifyInstance } from 'fastify';
 import { isBlankQuery } from '../../search/query.ts';
-import { notice, paperCard, withCode } from '../components.ts';
+import type { PaperSummary } from '../../store/store.ts';
+import { notice, paperCard, withCode, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
 import { HttpError, truncate } from '../errors.ts';
 import { html } from '../html.ts';
@@ -13,6 +14,7 @@ import { rankedSearch, type RankedResult } from '../ranked.ts';
 import { querystring, textParam } from '../schemas.ts';
 import { parseSearch } from '../search-request.ts';
 import { searchPath, topicPath } from '../urls.ts';
+import { cardsFor } from './community.ts';
 import { foundBy } from './search.ts';
 
 const TOPIC_SIZE = 30;
@@ -35,7 +37,8 @@ export function registerTopicRoutes(app: FastifyInstance, ctx: WebContext): void
     if (q !== given) return reply.redirect(topicPath(q), 301);
     const { query, problems } = parseSearch({ q });
     const result = await rankedSearch(ctx, query, 'hybrid', { limit: TOPIC_SIZE, offset: 0 });
-    return sendPage(reply, topicPage(ctx, q, problems, result));
+    const card = await cardsFor(ctx, request.viewer, result.hits.map((h) => h.paper));
+    return sendPage(reply, topicPage(ctx, q, problems, result, card));
   });
 }
 
@@ -52,7 +55,7 @@ function checkedTopic(raw: string): string {
   return q;
 }
 
-function topicPage(ctx: WebContext, q: string, problems: string[], result: RankedResult): string {
+function topicPage(ctx: WebContext, q: string, problems: string[], result: RankedResult, card: (paper: PaperSummary) => CardOptions): string {
   const how = result.mode === 'hybrid' ? 'keywords and meaning together' : result.mode === 'meaning' ? 'meaning' : 'keywords only';
   const shown = result.hits.length;
   return layout(ctx.site, {
@@ -73,7 +76,7 @@ function topicPage(ctx: WebContext, q: string, problems: string[], result: Ranke
       ? notice('info', html`<p><strong>No papers match yet.</strong> This page will list them once papers on the topic arrive.</p>`)
       : html`<p class="count">${topCount(result)}</p>
   <div class="cards">${result.hits.map((hit) =>
-    paperCard(hit.paper, { titleHtml: renderMarked(hit.titleMarked), abstractHtml: hit.snippetMarked ? renderMarked(hit.snippetMarked) : undefined, note: foundBy(hit) }),
+    paperCard(hit.paper, { ...card(hit.paper), titleHtml: renderMarked(hit.titleMarked), abstractHtml: hit.snippetMarked ? renderMarked(hit.snippetMarked) : undefined, note: foundBy(hit) }),
   )}</div>`
   }
 </section>`,
