@@ -17,13 +17,15 @@ import {
   type TrendingEntry,
   type TrendingPeriod,
 } from '../../rank/trending.ts';
-import { notice, paperCard } from '../components.ts';
+import { notice, paperCard, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
 import { renderMath } from '../math.ts';
 import { sparkline } from '../sparkline.ts';
+import type { PaperSummary } from '../../store/store.ts';
+import { cardsFor } from './community.ts';
 import { withQuery } from '../urls.ts';
 
 const TRENDING_SIZE = 30;
@@ -35,12 +37,14 @@ const SPANS: Record<TrendingPeriod, string> = { day: 'the last 24 hours', week: 
 export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Querystring: { period?: unknown } }>('/trending', async (request, reply) => {
     const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE);
+    const card = await cardsFor(ctx, request.viewer, list.items.map((item) => item.paper));
     return sendPage(
       reply,
       layout(ctx.site, {
         title: `Trending ${TITLES[list.period]}`,
+        section: 'trending',
         description: `Research papers gaining attention over ${SPANS[list.period]}: votes, Hugging Face upvotes and GitHub stars.`,
-        body: trendingBody(list),
+        body: trendingBody(list, card),
       }),
     );
   });
@@ -64,7 +68,7 @@ export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): v
   });
 
   app.get('/about/trending', async (_request, reply) =>
-    sendPage(reply, layout(ctx.site, { title: 'How trending works', description: 'The formula that ranks trending papers, its constants and a worked example.', body: aboutBody() })),
+    sendPage(reply, layout(ctx.site, { title: 'How trending works', section: 'about', description: 'The formula that ranks trending papers, its constants and a worked example.', body: aboutBody() })),
   );
 }
 
@@ -79,7 +83,7 @@ function periodParam(given: unknown): TrendingPeriod {
   return period;
 }
 
-function trendingBody(list: TrendingList): Html {
+function trendingBody(list: TrendingList, card: (paper: PaperSummary) => CardOptions): Html {
   return html`<section class="listing trending">
   <div class="listing-head">
     <nav class="tabs" aria-label="Period">${TRENDING_PERIODS.map((p) =>
@@ -91,7 +95,7 @@ function trendingBody(list: TrendingList): Html {
   ${
     list.items.length === 0
       ? emptyTrending(list.period)
-      : html`<ol class="cards trending-cards">${list.items.map(({ entry, paper }) => html`<li>${paperCard(paper, { note: why(entry, list.period) })}</li>`)}</ol>`
+      : html`<ol class="cards trending-cards">${list.items.map(({ entry, paper }) => html`<li>${paperCard(paper, { ...card(paper), note: why(entry, list.period) })}</li>`)}</ol>`
   }
 </section>`;
 }
