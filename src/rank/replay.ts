@@ -12,6 +12,7 @@
 // is exactly how the store feeds it live. Days are fed in date order; the list at a week's end only
 // knows the days before it.
 
+import { isoWeekKey } from '../paper/calendar.ts';
 import type { PaperRecord } from '../paper/types.ts';
 import { listInputs, readInputs } from '../ingest/sources.ts';
 import type { PaperSignals } from '../store/signals.ts';
@@ -59,9 +60,9 @@ export async function replayHfDaily(paths: string[], top = REPLAY_TOP): Promise<
   const weeks: WeekComparison[] = [];
   days.forEach((day, i) => {
     for (const record of byDay.get(day)!) feed(papers, record, day);
-    const week = isoWeek(day);
+    const week = isoWeekKey(day);
     const next = days[i + 1];
-    if (next === undefined || isoWeek(next) !== week) {
+    if (next === undefined || isoWeekKey(next) !== week) {
       const comparison = compareWeek(papers, week, day, top);
       if (comparison.papers >= top) weeks.push(comparison);
     }
@@ -100,7 +101,7 @@ function feed(papers: Map<string, Listed>, record: PaperRecord, day: string): vo
 function compareWeek(papers: Map<string, Listed>, week: string, lastDay: string, top: number): WeekComparison {
   const end = new Date(Date.parse(`${mondayAfter(lastDay)}T00:00:00.000Z`));
   const from = end.getTime() - 7 * DAY_MS;
-  const listed = [...papers.values()].filter((p) => p.days.some((d) => isoWeek(d) === week));
+  const listed = [...papers.values()].filter((p) => p.days.some((d) => isoWeekKey(d) === week));
   // Trending's candidates, as the store picks them: listed in the week or with an upvote in it.
   const candidates = [...papers.values()]
     .filter((p) => Date.parse(p.signals.listedAt) > from || p.signals.sourceUpvotes.some((s) => Date.parse(s.at) > from))
@@ -150,16 +151,6 @@ function pearson(x: number[], y: number[]): number {
 
 function mean(values: number[]): number {
   return values.length === 0 ? 0 : values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-/** 2025-03-05 -> 2025-W10. */
-export function isoWeek(day: string): string {
-  const d = new Date(`${day}T00:00:00.000Z`);
-  const weekday = (d.getUTCDay() + 6) % 7; // Monday 0
-  const thursday = new Date(d.getTime() + (3 - weekday) * DAY_MS);
-  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
-  const week = 1 + Math.floor((thursday.getTime() - yearStart) / (7 * DAY_MS));
-  return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
 function mondayAfter(day: string): string {

@@ -1,6 +1,10 @@
 // Days, ISO weeks and months as the listing pages address them (2024-05-31, 2024-W22, 2024-05),
 // each turned into a half-open range of days [start, end). All in UTC.
 
+import { isoWeekKey } from '../paper/calendar.ts';
+
+export { isoWeekKey };
+
 export type PeriodKind = 'day' | 'week' | 'month';
 
 export interface Period {
@@ -62,16 +66,6 @@ function weekPeriod(key: string): Period {
 function monthPeriod(key: string): Period {
   const [year, month] = key.split('-').map(Number) as [number, number];
   return { kind: 'month', key, start: `${key}-01`, end: toDay(new Date(Date.UTC(year, month, 1))) };
-}
-
-/** 2024-05-31 -> 2024-W22. */
-export function isoWeekKey(day: string): string {
-  const d = fromDay(day);
-  const weekday = (d.getUTCDay() + 6) % 7; // Monday 0
-  const thursday = new Date(d.getTime() + (3 - weekday) * 86_400_000);
-  const year = thursday.getUTCFullYear();
-  const week = 1 + Math.round((thursday.getTime() - fromDay(mondayOfWeekOne(year)).getTime() - 3 * 86_400_000) / (7 * 86_400_000));
-  return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
 export function addDays(day: string, n: number): string {
