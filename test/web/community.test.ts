@@ -383,3 +383,25 @@ describe('collections and profiles', () => {
     assert.match(page.headers['content-type'] as string, /text\/html/);
   });
 });
+
+describe('rate limits on votes and comments', () => {
+  test('the 61st vote within a minute is a 429 that says to slow down; other readers are unaffected', async () => {
+    const dana = await signedIn(store, 'dana@example.org', NOW);
+    for (let i = 0; i < 60; i++) assert.equal((await post(dana, `/papers/${RICH_ID}/vote`, { up: i % 2 === 0 ? '1' : '0' }, { json: true })).statusCode, 200);
+    const refused = await post(dana, `/papers/${RICH_ID}/vote`, { up: '1' });
+    assert.equal(refused.statusCode, 429);
+    assert.match(visible(refused.body), /retry in 1 minute/i);
+    const json = await post(dana, `/papers/${RICH_ID}/vote`, { up: '1' }, { json: true });
+    assert.equal(json.statusCode, 429);
+    assert.equal(json.json().statusCode, 429);
+    assert.equal((await post(ana, `/papers/${RICH_ID}/vote`, { up: '1' }, { json: true })).statusCode, 200, 'limits are per person');
+  });
+
+  test('the 11th comment within a minute is a 429', async () => {
+    const eve = await signedIn(store, 'eve@example.org', NOW);
+    for (let i = 0; i < 10; i++) assert.equal((await post(eve, `/papers/${RICH_ID}/comments`, { body: `Note ${i}` }, { json: true })).statusCode, 200);
+    const refused = await post(eve, `/papers/${RICH_ID}/comments`, { body: 'One too many' });
+    assert.equal(refused.statusCode, 429);
+    assert.equal((await store.community.comments(RICH_ID)).filter((c) => c.body === 'One too many').length, 0, 'the refused comment was not stored');
+  });
+});
