@@ -12,6 +12,7 @@ import { DEFAULT_DEPTH, papersLikePaper, rankedSearch, type SearchMode } from '.
 import { dayParam, modeParam, optionalDayParam, querystring, textParam } from './schemas.ts';
 import { parseSearch, type SearchParams } from './search-request.ts';
 import { authorPath, paperPath } from './urls.ts';
+import { hasRole } from './viewer.ts';
 
 const MAX_DAYS_SPAN = 366;
 const DEFAULT_DAYS_SPAN = 30;
@@ -109,12 +110,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
     };
   });
 
-  app.get<{ Params: { '*': string } }>('/api/papers/*', async (request) => {
+  app.get<{ Params: { '*': string } }>('/api/papers/*', async (request, reply) => {
     const given = request.params['*'];
     const parsed = parseArxivId(given);
     if (!parsed) throw new HttpError(400, invalidIdMessage(given));
     const paper = await store.getPaper(parsed.id);
-    if (!paper) throw new HttpError(404, notInHubMessage(parsed.id));
+    // Moderators see what they hid; everyone else finds it gone, and a merged duplicate leads to the paper kept.
+    if (paper?.mergedInto && !hasRole(request.viewer.user, 'moderator')) return reply.redirect(`/api/papers/${paper.mergedInto}`, 301);
+    if (!paper || (paper.hiddenAt && !hasRole(request.viewer.user, 'moderator'))) throw new HttpError(404, notInHubMessage(parsed.id));
     return paper;
   });
 

@@ -305,6 +305,8 @@ describe('moderation', () => {
     assert.equal((await post(admin, `/papers/${id}/hide`)).statusCode, 303);
     assert.equal((await get(`/papers/${id}`)).statusCode, 404);
     assert.equal((await get(`/papers/${id}`, ana)).statusCode, 404);
+    assert.equal((await get(`/api/papers/${id}`)).statusCode, 404, 'the JSON API hides it too');
+    assert.equal((await get(`/api/papers/${id}`, admin)).statusCode, 200);
     const mod = await get(`/papers/${id}`, admin);
     assert.equal(mod.statusCode, 200);
     assert.match(visible(mod.body), /Hidden by a moderator/);
@@ -330,6 +332,9 @@ describe('moderation', () => {
     const page = await get(`/papers/${dup}`);
     assert.equal(page.statusCode, 301);
     assert.equal(page.headers.location, `/papers/${kept}`);
+    const api = await get(`/api/papers/${dup}`);
+    assert.equal(api.statusCode, 301);
+    assert.equal(api.headers.location, `/api/papers/${kept}`);
     assert.equal((await store.community.votes([kept])).get(kept)?.count, 2);
     const log = await store.accounts.auditLog();
     assert.ok(log.some((e) => e.action === 'merge-paper' && e.target === `paper:${dup}` && e.detail === `into ${kept}`));
