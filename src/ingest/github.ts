@@ -156,8 +156,10 @@ export async function sampleStars(
       log(`${repo}: gone from GitHub (404); it will not be asked about again`);
     } else {
       summary.failed++;
-      log(`${repo}: ${answer.reason}${answer.stopRound ? '; stopping' : '; will try again next round'}`);
+      log(`${repo}: ${answer.reason}${answer.stopRound ? '; stopping' : '; will try again after the others'}`);
       if (answer.stopRound) break;
+      // Otherwise a repository that keeps failing would be first in every round, ahead of the rest.
+      await store.deferRepo(repo, at);
     }
   }
   log(

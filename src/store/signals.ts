@@ -48,6 +48,8 @@ export interface SignalStore {
   saveRepoSample(repo: string, sample: { etag?: string; stars?: number; checkedAt: string }): Promise<void>;
   /** GitHub answered 404: stop asking. */
   markRepoMissing(repo: string, at: string): Promise<void>;
+  /** Asking failed (a 5xx, say): move the repository to the back of the queue without recording a sample. */
+  deferRepo(repo: string, at: string): Promise<void>;
 }
 
 const GITHUB_HOSTS = new Set(['github.com', 'www.github.com']);

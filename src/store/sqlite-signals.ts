@@ -39,6 +39,7 @@ export class SqliteSignals implements SignalStore {
       update: db.prepare('UPDATE github_repos SET etag = coalesce(@etag, etag), stars = @stars, checked_at = @checkedAt WHERE repo = @repo'),
       lastSample: db.prepare('SELECT observed_at, stars FROM github_star_samples WHERE repo = ? ORDER BY observed_at DESC LIMIT 1'),
       insertSample: db.prepare('INSERT OR REPLACE INTO github_star_samples (repo, observed_at, stars) VALUES (?, ?, ?)'),
+      defer: db.prepare('INSERT INTO github_repos (repo, checked_at) VALUES (?, ?) ON CONFLICT (repo) DO UPDATE SET checked_at = excluded.checked_at'),
       missing: db.prepare('INSERT INTO github_repos (repo, missing_at) VALUES (?, ?) ON CONFLICT (repo) DO UPDATE SET missing_at = excluded.missing_at'),
     };
   }
@@ -120,6 +121,10 @@ export class SqliteSignals implements SignalStore {
 
   async markRepoMissing(repo: string, at: string): Promise<void> {
     this.s.missing.run(repo, at);
+  }
+
+  async deferRepo(repo: string, at: string): Promise<void> {
+    this.s.defer.run(repo, at);
   }
 }
 

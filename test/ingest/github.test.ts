@@ -163,6 +163,16 @@ describe('sampling stars', () => {
     assert.deepEqual(alpha!.stars, [{ at: '2024-06-10T11:00:00.000Z', count: 320 }]);
   });
 
+  test('a repository that keeps failing goes to the back of the queue, with no sample recorded', async () => {
+    const url = await serve((req) => (req.path.endsWith('alpha') ? { status: 502, headers: rateHeaders(50), body: 'Bad gateway' } : ok(req.path.slice('/repos/'.length), 7, `W/"${req.path}"`)));
+    const client = createGithubClient({ apiUrl: url, ...noWait, retries: 0 });
+    const first = await sampleStars(store.signals, client, { limit: 2, now: () => new Date('2024-06-10T11:00:00Z') });
+    assert.deepEqual(first, { checked: 2, changed: 1, unchanged: 0, missing: 0, failed: 1 });
+    assert.deepEqual((await store.signals.reposToSample(3)).map((r) => r.repo), ['octo/gamma', 'octo/alpha', 'octo/beta'], 'never-checked first, then the failed one, which was asked first');
+    const alpha = (await store.signals.candidates('2024-06-09T00:00:00Z', '2024-06-11T00:00:00Z')).find((c) => c.repo === 'octo/alpha');
+    assert.deepEqual(alpha?.stars ?? [], [], 'a failure is not an observation');
+  });
+
   test('the rate limit stops the round and says when it can resume', async () => {
     // The first answer uses up the budget (remaining 0): the client does not ask again before the reset.
     const url = await serve((req) => (req.count === 1 && req.path.endsWith('alpha') ? ok('octo/alpha', 10, 'W/"a"', 0) : exhausted));
