@@ -441,10 +441,11 @@ class SqliteStore implements Store {
     const name = normalizeAuthorName(typed);
     if (name.length >= 2) {
       const authors = this.db
-        .prepare(`SELECT a.name, (SELECT count(*) FROM paper_authors pa WHERE pa.author_pk = a.pk) AS papers
+        .prepare(`SELECT a.name, (SELECT count(*) FROM paper_authors pa JOIN papers p ON p.pk = pa.paper_pk WHERE pa.author_pk = a.pk AND ${VISIBLE}) AS papers
                   FROM authors a WHERE a.normalized >= ? AND a.normalized < ? ORDER BY papers DESC LIMIT 200`)
         .all(name, `${name}\uffff`) as { name: string; papers: number }[];
-      out.push(...authors.slice(0, 3).map((a) => ({ kind: 'author' as const, text: a.name, papers: a.papers })));
+      // An author whose every paper is hidden or merged away is not suggested.
+      out.push(...authors.filter((a) => a.papers > 0).slice(0, 3).map((a) => ({ kind: 'author' as const, text: a.name, papers: a.papers })));
     }
     const match = buildSuggestMatch(typed);
     if (match) {

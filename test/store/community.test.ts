@@ -168,6 +168,21 @@ describe('moderation', () => {
     await store.close();
   });
 
+  test('an author is suggested with visible papers only, and not at all once all are hidden', async () => {
+    const { store } = await storeWithUsers(0);
+    await store.upsertPapers([
+      paper('2406.00101', { title: 'Widgets one', authors: ['Zora Quill'], listedAt: '2024-06-03T00:00:00.000Z' }),
+      paper('2406.00102', { title: 'Widgets two', authors: ['Zora Quill'], listedAt: '2024-06-03T00:00:00.000Z' }),
+    ]);
+    const zora = async () => (await store.suggest('zora qu')).find((s) => s.kind === 'author');
+    assert.equal((await zora())?.papers, 2);
+    await store.community.setPaperHidden('2406.00101', true, NOW);
+    assert.equal((await zora())?.papers, 1);
+    await store.community.setPaperHidden('2406.00102', true, NOW);
+    assert.equal(await zora(), undefined);
+    await store.close();
+  });
+
   test('merging moves votes, comments, collection entries and the submission, and hides the duplicate', async () => {
     const { store, users } = await storeWithUsers(3);
     const [a, b, c] = users as [number, number, number];
