@@ -52,6 +52,11 @@ export async function registerAuth(app: FastifyInstance, ctx: WebContext): Promi
   app.decorateRequest('viewer', null as unknown as Viewer);
 
   app.addHook('onRequest', async (request, reply) => {
+    // Stylesheets, scripts and fonts render no form: no session look-up, and no cookie on a cached response.
+    if (request.url.startsWith('/static/')) {
+      request.viewer = { csrf: '' };
+      return;
+    }
     const session = readSecret(request, SESSION_COOKIE);
     if (session) {
       const user = await ctx.store.accounts.sessionUser(hashSecret(session), ctx.community.now().toISOString());
@@ -75,7 +80,7 @@ export async function registerAuth(app: FastifyInstance, ctx: WebContext): Promi
     if (!CHANGES_STATE.has(request.method) || READ_ONLY_POSTS.has(request.routeOptions.url ?? '')) return;
     const body = request.body as Record<string, unknown> | undefined;
     const sent = request.headers[CSRF_HEADER] ?? (body && typeof body === 'object' ? body[CSRF_FIELD] : undefined);
-    if (typeof sent !== 'string' || !sameSecret(sent, request.viewer.csrf)) throw new HttpError(403, CSRF_REFUSAL);
+    if (typeof sent !== 'string' || !request.viewer.csrf || !sameSecret(sent, request.viewer.csrf)) throw new HttpError(403, CSRF_REFUSAL);
   });
 }
 

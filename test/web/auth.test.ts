@@ -285,6 +285,16 @@ describe('sessions', () => {
     assert.doesNotMatch(setCookie(await spoofed.get('/signin'), CSRF_COOKIE)!, /Secure/);
   });
 
+  test('static files set no cookie (they are cached), while pages give a visitor a CSRF cookie', async () => {
+    const visitor = new Browser(hub.app, '127.0.0.1');
+    const css = await visitor.get('/static/style.css');
+    assert.equal(css.statusCode, 200);
+    assert.equal(css.headers['set-cookie'], undefined);
+    assert.ok(setCookie(await visitor.get('/'), CSRF_COOKIE));
+    const posted = await hub.app.inject({ method: 'POST', url: '/static/style.css', payload: { _csrf: '' } });
+    assert.notEqual(posted.statusCode, 200, 'an empty token never passes');
+  });
+
   test('signing in again rotates the session: the old cookie stops working', async () => {
     const b = new Browser(hub.app);
     await signIn(b, 'ana@example.org');
