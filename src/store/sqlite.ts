@@ -141,7 +141,7 @@ class SqliteStore implements Store {
       report_no: state.reportNo ?? null,
       project_page: state.projectPage ?? null,
       content_hash: hash,
-      changed_at: now,
+      changed_at: row ? laterThan(row.changed_at, now) : now,
     };
     let pk: number;
     if (row) {
@@ -602,6 +602,14 @@ function filterSql(query: SearchQuery): { where: string; params: unknown[] } {
 function leadingWords(text: string, count: number): string {
   const words = text.split(/\s+/);
   return words.length <= count ? text : `${words.slice(0, count).join(' ')}…`;
+}
+
+/**
+ * A change's stamp: now, or a millisecond after the previous stamp when the clock has not moved on.
+ * Vectors remember the stamp they were made from, so an edit must never keep the same one.
+ */
+function laterThan(previous: string, now: string): string {
+  return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();
 }
 
 /**
