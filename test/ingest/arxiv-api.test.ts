@@ -7,33 +7,10 @@ import { fetchArxiv, fetchArxivRecords } from '../../src/ingest/arxiv-api.ts';
 import type { Store } from '../../src/store/store.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { recordingClient, startReplayServer, type ReplayRequest, type ReplayResponse, type ReplayServer } from '../helpers/replay-server.ts';
+import { atomFeed } from '../helpers/arxiv-atom.ts';
 import { needsData, sharedData } from '../helpers/shared-data.ts';
 
-function atomFeed(ids: string[]): string {
-  const entries = ids.map(
-    (id) => `<entry>
-    <id>http://arxiv.org/abs/${id}v1</id>
-    <title>Paper ${id}</title>
-    <updated>2023-03-06T10:00:00Z</updated>
-    <link href="https://arxiv.org/abs/${id}v1"/>
-    <summary>An abstract for ${id}.</summary>
-    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
-    <published>2023-03-06T10:00:00Z</published>
-    <arxiv:primary_category term="cs.LG"/>
-    <author><name>Ada Lovelace</name></author>
-  </entry>`,
-  );
-  return `<?xml version='1.0' encoding='UTF-8'?>
-<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
-  <id>https://arxiv.org/api/test</id>
-  <title>arXiv Query</title>
-  <updated>2025-11-11T18:30:58Z</updated>
-  <opensearch:itemsPerPage>${ids.length}</opensearch:itemsPerPage>
-  <opensearch:totalResults>${ids.length}</opensearch:totalResults>
-  <opensearch:startIndex>0</opensearch:startIndex>
-  ${entries.join('\n')}
-</feed>`;
-}
+const atomOf = (ids: string[]) => atomFeed(ids.map((id) => ({ id })));
 
 const stored = (file: string) => readFileSync(sharedData('arxiv-api-atom', 'xml', file), 'utf8');
 
@@ -92,7 +69,7 @@ describe('arXiv API fetch by id', () => {
   });
 
   describe('inline feeds', () => {
-    const echo = (req: ReplayRequest): ReplayResponse => ({ status: 200, body: atomFeed(req.query.get('id_list')!.split(',')) });
+    const echo = (req: ReplayRequest): ReplayResponse => ({ status: 200, body: atomOf(req.query.get('id_list')!.split(',')) });
 
     test('asks in batches of batchSize', async () => {
       const { server, options } = await setup(echo);

@@ -2,23 +2,17 @@
 // matches, light and dark schemes, and hostile titles that stay inert (no dialog, no script ran).
 // Screenshots go to test-output/screenshots/ (git-ignored) for a human to look at.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Store } from '../../src/store/store.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { assertInert, launchChromium, SCREENSHOTS, skipWithoutChromium, watchPage } from '../helpers/browser.ts';
 import { fixtureStore, HOSTILE_ID, HOSTILE_TITLE, MATH_ID, RICH_ID } from './fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'test-output', 'screenshots');
-
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `SKIPPED: ${CHROMIUM} not found (CI installs it; locally: apt-get install -y chromium)`;
-if (skip) console.warn(skip);
+const skip = skipWithoutChromium();
 
 const SCHEMES = [
   { scheme: 'light', background: 'rgb(246, 247, 251)' },
@@ -36,10 +30,7 @@ describe('pages in a real browser', { skip }, () => {
     store = await fixtureStore();
     app = await buildApp({ store });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -48,25 +39,9 @@ describe('pages in a real browser', { skip }, () => {
     await store?.close();
   });
 
-  /** A page that records dialogs, script errors and console errors (CSP violations land there). */
   async function open(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    return { page, problems };
-  }
-
-  async function assertInert(page: Page, problems: string[]): Promise<void> {
-    assert.deepEqual(problems, []);
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no injected script ran');
-    assert.equal(await page.locator('img[src="x"], svg[onload]').count(), 0, 'no injected elements');
+    return { page, problems: watchPage(page) };
   }
 
   for (const { scheme, background } of SCHEMES) {

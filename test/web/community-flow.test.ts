@@ -3,52 +3,36 @@
 // paper, upvotes it, comments (hostile Markdown included), keeps it in a collection, and sees it
 // trend. Hostile comments and titles stay inert: no dialog opens and no injected script runs.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { smtpMailer } from '../../src/digest/mailer.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { atomFeed } from '../helpers/arxiv-atom.ts';
+import { assertInert, launchChromium, SCREENSHOTS, skipWithoutChromium, watchPage } from '../helpers/browser.ts';
 import { recordingClient, startReplayServer, type ReplayServer } from '../helpers/replay-server.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { fixtureStore, HOSTILE_ID } from './fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'test-output', 'screenshots');
-const skip = existsSync(CHROMIUM) ? false : `SKIPPED: ${CHROMIUM} not found (CI installs it; locally: apt-get install -y chromium)`;
-if (skip) console.warn(skip);
+const skip = skipWithoutChromium();
 
 /** The hub's clock: the morning after the fixtures' latest day. */
 const NOW = new Date('2024-06-04T09:00:00.000Z');
 const SUBMITTED_ID = '2406.01234';
 const SUBMITTED_TITLE = 'Sparse attention makes long-context retrieval cheap';
 
-/** An arXiv API answer for one id, shaped as the API answers (see ../shared/data/arxiv-api-atom). */
-const ATOM = `<?xml version='1.0' encoding='UTF-8'?>
-<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
-  <id>https://arxiv.org/api/test</id>
-  <title>arXiv Query: search_query=&amp;id_list=${SUBMITTED_ID}&amp;start=0&amp;max_results=1</title>
-  <updated>2024-06-04T08:00:00Z</updated>
-  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>
-  <opensearch:totalResults>1</opensearch:totalResults>
-  <opensearch:startIndex>0</opensearch:startIndex>
-  <entry>
-    <id>http://arxiv.org/abs/${SUBMITTED_ID}v1</id>
-    <title>${SUBMITTED_TITLE}</title>
-    <updated>2024-06-02T17:00:00Z</updated>
-    <link href="https://arxiv.org/abs/${SUBMITTED_ID}v1"/>
-    <summary>We show that sparse attention over retrieved passages keeps long-context question answering accurate at a tenth of the cost.</summary>
-    <category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>
-    <published>2024-06-02T17:00:00Z</published>
-    <arxiv:primary_category term="cs.CL"/>
-    <author><name>Ana Reader</name></author>
-    <author><name>Bo Writer</name></author>
-  </entry>
-</feed>`;
+const ATOM = atomFeed([{
+  id: SUBMITTED_ID,
+  title: SUBMITTED_TITLE,
+  summary: 'We show that sparse attention over retrieved passages keeps long-context question answering accurate at a tenth of the cost.',
+  published: '2024-06-02T17:00:00Z',
+  category: 'cs.CL',
+  authors: ['Ana Reader', 'Bo Writer'],
+}]);
 
 const HOSTILE_COMMENT = [
   'Nice! <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>',
@@ -78,7 +62,7 @@ describe('a new reader in a real browser, with real mail', { skip }, () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     sink = await startSmtpSink();
     arxiv = await startReplayServer((req) =>
-      req.query.get('id_list') === SUBMITTED_ID ? { status: 200, body: ATOM } : { status: 200, body: ATOM.replace(/<entry>[\s\S]*<\/entry>/, '') },
+      req.query.get('id_list') === SUBMITTED_ID ? { status: 200, body: ATOM } : { status: 200, body: atomFeed([]) },
     );
     store = await fixtureStore();
     const port = await freePort();
@@ -93,10 +77,7 @@ describe('a new reader in a real browser, with real mail', { skip }, () => {
       },
     });
     await app.listen({ host: '127.0.0.1', port });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -106,25 +87,6 @@ describe('a new reader in a real browser, with real mail', { skip }, () => {
     await arxiv?.close();
     await sink?.close();
   });
-
-  function watch(page: Page): string[] {
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    return problems;
-  }
-
-  async function assertInert(page: Page, problems: string[]): Promise<void> {
-    assert.deepEqual(problems, []);
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no injected script ran');
-    assert.equal(await page.locator('img[src="x"], a[href^="javascript:" i]').count(), 0, 'no injected element or script link');
-  }
 
   /** Signs in through the form and the mailed link; starts at /signin unless the page is there already. */
   async function signIn(page: Page, email: string): Promise<void> {
@@ -145,7 +107,7 @@ describe('a new reader in a real browser, with real mail', { skip }, () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
       const page = await context.newPage();
-      const problems = watch(page);
+      const problems = watchPage(page);
 
       await signIn(page, 'ana@example.org');
       const account = page.locator('.site-header');
@@ -207,7 +169,7 @@ describe('a new reader in a real browser, with real mail', { skip }, () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const problems = watch(page);
+      const problems = watchPage(page);
       await page.goto(`${base}/papers/${HOSTILE_ID}`);
       await page.getByRole('link', { name: /sign in/i }).first().click();
       await page.waitForURL(/\/signin/);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../src/store/store.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { atomFeed } from '../helpers/arxiv-atom.ts';
 import { recordingClient, startReplayServer, type ReplayServer } from '../helpers/replay-server.ts';
 import { needsData, sharedData } from '../helpers/shared-data.ts';
 import { signedIn, type TestSession } from '../helpers/sign-in.ts';
@@ -17,33 +18,9 @@ const FRESH_ID = '2406.01234';
 const STALE_ID = '2405.00077';
 const REAL_ID = '2206.06921'; // in ../shared/data/arxiv-api-atom/xml/query_doc.xml, published 2022-06-14
 
-/** An arXiv API answer shaped as the API answers (see ../shared/data/arxiv-api-atom). */
-function atom(entries: { id: string; title: string; published: string }[]): string {
-  return `<?xml version='1.0' encoding='UTF-8'?>
-<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
-  <id>https://arxiv.org/api/test</id>
-  <title>arXiv Query</title>
-  <updated>2024-06-04T08:00:00Z</updated>
-  <opensearch:itemsPerPage>${entries.length}</opensearch:itemsPerPage>
-  <opensearch:totalResults>${entries.length}</opensearch:totalResults>
-  <opensearch:startIndex>0</opensearch:startIndex>
-${entries.map((e) => `  <entry>
-    <id>http://arxiv.org/abs/${e.id}v1</id>
-    <title>${e.title}</title>
-    <updated>${e.published}</updated>
-    <link href="https://arxiv.org/abs/${e.id}v1"/>
-    <summary>An abstract for ${e.title}.</summary>
-    <category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>
-    <published>${e.published}</published>
-    <arxiv:primary_category term="cs.CL"/>
-    <author><name>Ana Reader</name></author>
-  </entry>`).join('\n')}
-</feed>`;
-}
-
 const ARXIV: Record<string, string> = {
-  [FRESH_ID]: atom([{ id: FRESH_ID, title: 'Sparse attention makes retrieval cheap', published: '2024-06-02T17:00:00Z' }]),
-  [STALE_ID]: atom([{ id: STALE_ID, title: 'An old paper', published: '2024-05-01T17:00:00Z' }]),
+  [FRESH_ID]: atomFeed([{ id: FRESH_ID, title: 'Sparse attention makes retrieval cheap', published: '2024-06-02T17:00:00Z', category: 'cs.CL', authors: ['Ana Reader'] }]),
+  [STALE_ID]: atomFeed([{ id: STALE_ID, title: 'An old paper', published: '2024-05-01T17:00:00Z', category: 'cs.CL', authors: ['Ana Reader'] }]),
 };
 
 const HOSTILE = [
@@ -66,7 +43,7 @@ before(async () => {
   arxiv = await startReplayServer((req) => {
     const id = req.query.get('id_list') ?? '';
     if (id === REAL_ID) return { status: 200, body: readFileSync(sharedData('arxiv-api-atom', 'xml', 'query_doc.xml'), 'utf8') };
-    return { status: 200, body: ARXIV[id] ?? atom([]) };
+    return { status: 200, body: ARXIV[id] ?? atomFeed([]) };
   });
   store = await fixtureStore();
   app = await buildApp({
