@@ -73,8 +73,8 @@ export interface CommunityStore {
   addToCollection(collectionKey: number, paperId: string, now: string): Promise<void>;
   removeFromCollection(collectionKey: number, paperId: string): Promise<void>;
   collectionPapers(collectionKey: number, options?: { limit?: number; offset?: number }): Promise<PaperSummary[]>;
-  /** Which of a user's collections hold a paper (for the "add to collection" menu). */
-  collectionsHolding(userKey: number, paperId: string): Promise<number[]>;
+  /** Which of a user's collections hold each of some papers (for the "add to collection" menus), in one query. */
+  collectionsHolding(userKey: number, paperIds: string[]): Promise<Map<string, number[]>>;
 
   /** A user's activity, newest first, for the profile page. */
   votedBy(userKey: number, options?: { limit?: number }): Promise<PaperSummary[]>;

@@ -88,8 +88,8 @@ export class SqliteCommunity implements CommunityStore {
       touchCollection: db.prepare('UPDATE collections SET updated_at = ? WHERE pk = ?'),
       collectionPapers: db.prepare(`SELECT p.* FROM collection_items i JOIN papers p ON p.pk = i.paper_pk WHERE i.collection_pk = ? AND ${VISIBLE}
                                     ORDER BY i.added_at DESC, p.pk DESC LIMIT ? OFFSET ?`),
-      collectionsHolding: db.prepare(`SELECT k.pk FROM collections k JOIN collection_items i ON i.collection_pk = k.pk
-                                      WHERE k.user_pk = ? AND i.paper_pk = (SELECT pk FROM papers WHERE id = ?) ORDER BY k.pk`),
+      collectionsHolding: db.prepare(`SELECT p.id, k.pk FROM collections k JOIN collection_items i ON i.collection_pk = k.pk JOIN papers p ON p.pk = i.paper_pk
+                                      WHERE k.user_pk = ? AND p.id IN (SELECT value FROM json_each(?)) ORDER BY k.pk`),
       votedBy: db.prepare(`SELECT p.* FROM votes v JOIN papers p ON p.pk = v.paper_pk WHERE v.user_pk = ? AND ${VISIBLE} ORDER BY v.created_at DESC, p.pk DESC LIMIT ?`),
       submittedBy: db.prepare(`SELECT p.* FROM submissions s JOIN papers p ON p.pk = s.paper_pk WHERE s.user_pk = ? AND ${VISIBLE} ORDER BY s.submitted_at DESC, p.pk DESC LIMIT ?`),
       hidePaper: db.prepare('UPDATE papers SET hidden_at = ? WHERE pk = ?'),
@@ -235,8 +235,12 @@ export class SqliteCommunity implements CommunityStore {
     return this.summaries(this.s.collectionPapers.all(collectionKey, options.limit ?? DEFAULT_LIMIT, options.offset ?? 0) as PaperRow[]);
   }
 
-  async collectionsHolding(userKey: number, paperId: string): Promise<number[]> {
-    return (this.s.collectionsHolding.all(userKey, paperId) as { pk: number }[]).map((r) => r.pk);
+  async collectionsHolding(userKey: number, paperIds: string[]): Promise<Map<string, number[]>> {
+    const holding = new Map<string, number[]>();
+    for (const r of this.s.collectionsHolding.all(userKey, JSON.stringify(paperIds)) as { id: string; pk: number }[]) {
+      (holding.get(r.id) ?? holding.set(r.id, []).get(r.id)!).push(r.pk);
+    }
+    return holding;
   }
 
   async votedBy(userKey: number, options: { limit?: number } = {}): Promise<PaperSummary[]> {

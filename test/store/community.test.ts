@@ -135,9 +135,9 @@ describe('collections', () => {
     await c.addToCollection(priv.key, '2406.00002', NOW);
     assert.equal((await c.collection(pub.key))?.papers, 2);
     assert.deepEqual((await c.collectionPapers(pub.key)).map((p) => p.id), ['2406.00002', '2406.00001']);
-    assert.deepEqual(await c.collectionsHolding(a, '2406.00002'), [pub.key, priv.key]);
+    assert.deepEqual(await c.collectionsHolding(a, ['2406.00002', '2406.00001', '2406.00003']), new Map([['2406.00001', [pub.key]], ['2406.00002', [pub.key, priv.key]]]));
     await c.removeFromCollection(pub.key, '2406.00002');
-    assert.deepEqual(await c.collectionsHolding(a, '2406.00002'), [priv.key]);
+    assert.deepEqual((await c.collectionsHolding(a, ['2406.00002'])).get('2406.00002'), [priv.key]);
 
     await c.updateCollection(priv.key, { name: 'Renamed', public: true, now: NOW });
     const renamed = await c.collectionBySlug(a, 'reading-group-llms-2');

@@ -67,8 +67,7 @@ export async function cardsFor(ctx: WebContext, viewer: Viewer | undefined, pape
   const ids = papers.map((p) => p.id);
   const votes = await ctx.store.community.votes(ids, user?.key);
   const all = user ? await ctx.store.community.collectionsOf(user.key, true) : [];
-  const holding = new Map<string, number[]>();
-  if (user && all.length > 0) for (const id of ids) holding.set(id, await ctx.store.community.collectionsHolding(user.key, id));
+  const holding = user && all.length > 0 ? await ctx.store.community.collectionsHolding(user.key, ids) : new Map<string, number[]>();
   return (paper) => ({ viewer, community: { votes: votes.get(paper.id), collections: user ? { all, holding: holding.get(paper.id) ?? [] } : undefined } });
 }
 
