@@ -282,7 +282,8 @@ class SqliteStore implements Store {
       .where('p.merged_into', 'is', null);
     q = options.sort === 'recent'
       ? q.orderBy('p.listed_at', 'desc')
-      : q.orderBy(sql`coalesce(h.upvotes, 0)`, 'desc').orderBy('p.listed_at', 'desc');
+      // The number a card shows: upvotes on the source plus votes cast here.
+      : q.orderBy(sql`coalesce(h.upvotes, 0) + (SELECT count(*) FROM votes v WHERE v.paper_pk = p.pk)`, 'desc').orderBy('p.listed_at', 'desc');
     const rows = await q.orderBy('p.id').limit(options.limit ?? 50).offset(options.offset ?? 0).execute();
     return this.summaries(rows);
   }

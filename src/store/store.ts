@@ -49,7 +49,7 @@ export interface PaperDetail extends PaperSummary {
 export interface ListOptions {
   limit?: number;
   offset?: number;
-  /** 'upvotes' (default, as Hugging Face lists a day) or 'recent'. */
+  /** 'upvotes' (default, as Hugging Face lists a day: source upvotes plus votes here) or 'recent'. */
   sort?: 'upvotes' | 'recent';
 }
 

@@ -53,6 +53,20 @@ describe('votes', () => {
     await store.community.vote(b, '2406.00001', false, NOW);
   });
 
+  test('votes here add to source upvotes in a day\'s upvote order', async () => {
+    const { store: s, users: [a, b] } = await storeWithUsers(2);
+    await s.upsertPapers([
+      paper('2406.00201', { title: 'Popular on the source', listedAt: '2024-06-10T00:00:00.000Z', hf: { dailyDate: '2024-06-10', upvotes: 1 } }),
+      paper('2406.00202', { title: 'Popular here', listedAt: '2024-06-10T00:00:00.000Z' }),
+    ]);
+    const order = async () => (await s.listPapers('2024-06-10T00:00:00.000Z', '2024-06-11T00:00:00.000Z')).map((p) => p.id);
+    assert.deepEqual(await order(), ['2406.00201', '2406.00202']);
+    await s.community.vote(a!, '2406.00202', true, NOW);
+    await s.community.vote(b!, '2406.00202', true, NOW);
+    assert.deepEqual(await order(), ['2406.00202', '2406.00201'], '2 votes here beat 1 upvote there');
+    await s.close();
+  });
+
   test('200 concurrent voters leave exactly 200 votes, and withdrawing them all leaves 0', async () => {
     await Promise.all(users.map((u) => store.community.vote(u, '2406.00002', true, NOW)));
     assert.equal((await store.community.votes(['2406.00002'])).get('2406.00002')?.count, 200);
