@@ -56,6 +56,8 @@ try {
   });
   log(`loaded into a store in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
+  const keywords = await store.keywordIndex.build();
+  log(`keyword index: ${keywords.terms} words in ${keywords.seconds.toFixed(1)} s`);
   const semantic = await SemanticSearch.open(store, { indexDir: join(work, 'index') });
   const built = await semantic.build({ kind: 'lsa', dimensions: Number(values.dimensions), alpha: values.alpha ? Number(values.alpha) : undefined });
   log(`meaning index ${built.model}: model ${built.seconds.train.toFixed(1)} s, embedding ${built.seconds.embed.toFixed(1)} s, index ${built.seconds.index.toFixed(1)} s`);

@@ -7,7 +7,8 @@ import { createPoliteClient, type PoliteClient } from '../ingest/http.ts';
 import { SemanticSearch } from '../search/semantic.ts';
 import { createStepProgress } from './progress.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
-import type { Store } from '../store/store.ts';
+import type { KeywordBuildReport, Store } from '../store/store.ts';
+import type { ProgressFn } from '../search/embedders/types.ts';
 
 /** An error the user can act on: printed as one line, no stack trace, exit code 1 (or as given). */
 export class UserError extends Error {
@@ -47,8 +48,20 @@ export function openSemantic(store: Store, config: Config, log?: (line: string) 
   return SemanticSearch.open(store, { indexDir: indexDirFor(config), log });
 }
 
-/** After an import: new papers get their vectors now, if meaning search is set up. */
+/**
+ * Rebuilds the keyword impact index when there is none or more than a tenth of the hub has
+ * changed since it was built (until then those papers are scored from their text at each query).
+ */
+export async function keepKeywordIndexCurrent(store: Store, progress: ProgressFn = () => {}): Promise<KeywordBuildReport | undefined> {
+  if (!(await store.keywordIndex.status()).needsRebuild || (await store.stats()).papers === 0) return undefined;
+  return store.keywordIndex.build((done, total) => progress('keyword index', done, total));
+}
+
+/** After an import: the keyword index is rebuilt if due, and new papers get their vectors, if meaning search is set up. */
 export async function embedNewPapers(store: Store, config: Config): Promise<void> {
+  const keywordProgress = createStepProgress();
+  const keywords = await keepKeywordIndexCurrent(store, keywordProgress.update).finally(() => keywordProgress.stop());
+  if (keywords) process.stderr.write(`Rebuilt the keyword index: ${keywords.papers} papers, ${keywords.terms} words, in ${keywords.seconds.toFixed(1)} s.\n`);
   const semantic = await openSemantic(store, config, (line) => process.stderr.write(`${line}\n`));
   if (!semantic.model) return;
   const progress = createStepProgress();

@@ -8,7 +8,7 @@ export function registerIndex(program: Command): void {
 
   index
     .command('build')
-    .description('embed every paper and build the vector index; the current index keeps serving until the new one is complete')
+    .description('build the keyword index, embed every paper and build the vector index; the current indexes keep serving until the new ones are complete')
     .option('-e, --embedder <spec>', 'lsa (built in, trained on this hub\'s papers), lsa:DIMENSIONS, onnx:MODEL_FOLDER or openai:MODEL@URL', 'lsa')
     .addHelpText('after', '\nExamples:\n  paperboy index build\n  paperboy index build --embedder onnx:models/all-MiniLM-L6-v2\n  PAPERBOY_EMBEDDINGS_API_KEY=... paperboy index build --embedder openai:nomic-embed-text@http://localhost:11434/v1')
     .action(async (options: { embedder: string }, command: Command) => {
@@ -22,8 +22,10 @@ export function registerIndex(program: Command): void {
       await withStore(config, async (store) => {
         const papers = (await store.stats()).papers;
         if (papers === 0) throw new UserError('there are no papers to index yet; import some with `paperboy ingest PATH` first');
-        const semantic = await openSemantic(store, config);
         const progress = createStepProgress();
+        const keywords = await store.keywordIndex.build((done, total) => progress.update('keyword index', done, total)).catch((err: Error) => { progress.stop(); throw new UserError(err.message); });
+        console.error(`Built the keyword index: ${formatCount(keywords.papers)} papers, ${formatCount(keywords.terms)} words, in ${keywords.seconds.toFixed(1)} s.`);
+        const semantic = await openSemantic(store, config);
         const report = await semantic.build(embedder, progress.update).catch((err: Error) => { throw new UserError(err.message); }).finally(() => progress.stop());
         await semantic.close();
         const s = report.seconds;
@@ -41,10 +43,14 @@ export function registerIndex(program: Command): void {
         const models = await store.vectors.models();
         const active = models.find((m) => m.active);
         const pending = active ? await store.vectors.countPending(active.name) : undefined;
+        const keywords = await store.keywordIndex.status();
         if (options.json) {
-          console.log(JSON.stringify({ models, pending }));
+          console.log(JSON.stringify({ models, pending, keywords }));
           return;
         }
+        console.log(keywords.ready
+          ? `Keyword index: ${formatCount(keywords.papers)} papers as of ${keywords.builtThrough!.slice(0, 16).replace('T', ' ')}; ${formatCount(keywords.changed)} changed since${keywords.needsRebuild ? ' (rebuilt at the next import or within 5 minutes by a running server)' : ''}.`
+          : 'Keyword index: not built; plain keyword searches use the slower full-text index until `paperboy index build` or the next import.');
         if (models.length === 0) {
           console.log('No meaning index yet: run `paperboy index build`. Until then searches use keywords only.');
           return;

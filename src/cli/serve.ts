@@ -9,7 +9,7 @@ import type { Store } from '../store/store.ts';
 import { buildApp } from '../web/app.ts';
 import { DEFAULT_LSA_DIMENSIONS } from '../search/embedder-config.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
-import { arxivClient, configFrom, openSemantic, type GlobalFlags } from './context.ts';
+import { arxivClient, configFrom, keepKeywordIndexCurrent, openSemantic, type GlobalFlags } from './context.ts';
 
 const EMPTY_HINT = 'This hub has no papers yet. Import some with `npx paperboy ingest PATH` (Hugging Face daily-papers JSON, arXiv OAI-PMH XML, the Kaggle arXiv dump) or `npx paperboy harvest --from YYYY-MM-DD --set cs`.';
 
@@ -102,9 +102,18 @@ function sampleStarsEvery(store: Store, config: Config, log: (line: string) => v
   return setInterval(() => void round(), config.githubSampleMinutes * 60_000).unref();
 }
 
-/** Embeds new papers; builds the built-in model first if there is none and enough papers. */
+/**
+ * Rebuilds the keyword index when due; embeds new papers; builds the built-in model first if there
+ * is none and enough papers.
+ */
 async function keepIndexCurrent(store: Store, semantic: SemanticSearch, buildWhenMissing: boolean, log: (line: string) => void): Promise<void> {
   try {
+    let lastLogged = 0;
+    const keywords = await keepKeywordIndexCurrent(store, (_step, done, total) => {
+      if (Date.now() - lastLogged > 10_000) log(`keyword index build: ${Math.round((100 * done) / Math.max(1, total))}%`);
+      lastLogged = Date.now();
+    });
+    if (keywords) log(`Built the keyword index: ${keywords.papers} papers, ${keywords.terms} words, in ${keywords.seconds.toFixed(1)} s`);
     await semantic.refresh();
     if (semantic.model) {
       const done = await semantic.catchUp();

@@ -3,7 +3,7 @@
 import { STOPWORDS } from '../paper/stopwords.ts';
 import type { SearchQuery } from './store.ts';
 
-function quote(text: string): string {
+export function quote(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
@@ -38,7 +38,7 @@ export function buildConstraint(q: SearchQuery): { match?: string; exclude?: str
  * When any word may match, function words would only add cost (their lists are the longest) and
  * noise (their IDF is near zero); they are dropped unless nothing else is left.
  */
-function contentWords(terms: string[]): string[] {
+export function contentWords(terms: string[]): string[] {
   const content = terms.filter((t) => !STOPWORDS.has(t.toLowerCase()));
   return content.length > 0 ? content : terms;
 }

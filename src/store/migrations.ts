@@ -308,4 +308,27 @@ export const MIGRATIONS: string[] = [
   -- Trending looks for papers with signals inside a period.
   CREATE INDEX signal_samples_time ON signal_samples (observed_at);
   `,
+  // 5: an impact-ordered copy of the keyword index for fast any-word BM25 (sqlite-keywords.ts).
+  // Built in generations: a build writes a new one beside the ready one and swaps in one commit.
+  // Papers changed since a generation's build are found by changed_at and scored from their text.
+  `
+  CREATE INDEX papers_changed_at ON papers (changed_at);
+  CREATE INDEX papers_invisible ON papers (pk) WHERE hidden_at IS NOT NULL OR merged_into IS NOT NULL;
+  CREATE TABLE keyword_generations (
+    generation    INTEGER PRIMARY KEY,
+    state         TEXT NOT NULL CHECK (state IN ('building', 'ready')),
+    built_through TEXT NOT NULL,      -- the latest changed_at it holds
+    rows          INTEGER NOT NULL,   -- papers in it
+    tokens        INTEGER NOT NULL,   -- their tokens, all columns
+    lengths       BLOB,               -- Uint32 tokens per paper, indexed by key
+    stamps        BLOB                -- Float64 changed_at (ms) per paper when read, indexed by key
+  );
+  CREATE TABLE keyword_postings (
+    generation INTEGER NOT NULL,
+    term       TEXT NOT NULL,
+    df         INTEGER NOT NULL,
+    data       BLOB NOT NULL,          -- varints: key gap, weighted term frequency; keys ascending
+    PRIMARY KEY (generation, term)
+  );
+  `,
 ];

@@ -11,11 +11,12 @@ import type { PaperRecord, RecordError } from '../paper/types.ts';
 import { hashPaper, mergePaper, type PaperState } from './merge.ts';
 import { DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, REBUILD_FTS } from './migrations.ts';
 import { SqliteVectors } from './sqlite-vectors.ts';
+import { COLUMN_WEIGHTS, COMMON_WORD_SHARE, PRUNE_ABOVE_PAPERS, SqliteKeywordIndex, type ScoredList } from './sqlite-keywords.ts';
 import { SqliteAccounts } from './sqlite-accounts.ts';
 import { SqliteCommunity } from './sqlite-community.ts';
 import { SqliteSignals } from './sqlite-signals.ts';
 import type { Database, PapersTable } from './schema.ts';
-import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch } from './fts.ts';
+import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch, contentWords, quote } from './fts.ts';
 import {
   MARK_END,
   MARK_START,
@@ -37,12 +38,8 @@ import {
 } from './store.ts';
 
 /** bm25 column weights: title, abstract, authors. */
-const BM25 = 'bm25(papers_fts, 4.0, 2.0, 1.0)';
+const BM25 = `bm25(papers_fts, ${COLUMN_WEIGHTS.title}, ${COLUMN_WEIGHTS.abstract}, ${COLUMN_WEIGHTS.authors_text})`;
 const FTS_DIRTY = 'fts_dirty';
-/** Below this many papers every word is cheap enough to keep in any-word queries. */
-const PRUNE_ABOVE_PAPERS = 20_000;
-/** A word in more than this share of all papers is left out of any-word queries (see withoutCommonWords). */
-const COMMON_WORD_SHARE = 0.1;
 /** Papers a moderator hid, and duplicates merged into another, are left out of every list and search. */
 const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 
@@ -92,6 +89,7 @@ class SqliteStore implements Store {
   private readonly statements: ReturnType<typeof prepareWrites>;
   private readonly authorPks = new Map<string, number>();
   readonly vectors: SqliteVectors;
+  readonly keywordIndex: SqliteKeywordIndex;
   readonly accounts: SqliteAccounts;
   readonly community: SqliteCommunity;
   readonly signals: SqliteSignals;
@@ -102,6 +100,7 @@ class SqliteStore implements Store {
     this.k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
     this.statements = prepareWrites(db);
     this.vectors = new SqliteVectors(db);
+    this.keywordIndex = new SqliteKeywordIndex(db);
     this.accounts = new SqliteAccounts(db);
     this.community = new SqliteCommunity(db, (rows) => this.summaries(rows));
     this.signals = new SqliteSignals(db);
@@ -355,19 +354,62 @@ class SqliteStore implements Store {
     };
   }
 
-  async rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean }): Promise<KeywordRanking> {
-    const match = buildMatch(options.any ? this.withoutCommonWords(query) : query, { any: options.any });
-    if (match === undefined) return { ranked: [], total: 0 };
+  async rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean; scoresTo?: number }): Promise<KeywordRanking> {
+    const pruned = options.any ? this.withoutCommonWords(query) : query;
+    const fast = options.any ? this.rankFast(pruned, options.limit) : undefined;
+    if (fast) return fast;
+    const match = buildMatch(pruned, { any: options.any });
+    if (match === undefined) return { ranked: [], total: 0, scoreOf: () => 0, via: 'fts' };
     const { where, params } = filterSql(query);
+    const depth = Math.max(options.limit, options.scoresTo ?? 0);
     // Every ranking joins papers (by rowid, one lookup per match) to leave hidden and merged ones out.
     const join = ' JOIN papers p ON p.pk = papers_fts.rowid';
-    const ranked = this.db
+    const deep = this.db
       .prepare(`SELECT papers_fts.rowid AS key, ${BM25} AS score FROM papers_fts${join} WHERE papers_fts MATCH ?${where} ORDER BY score LIMIT ?`)
-      .all(match, ...params, options.limit) as { key: number; score: number }[];
-    const total = ranked.length < options.limit
-      ? ranked.length
+      .all(match, ...params, depth) as { key: number; score: number }[];
+    const total = deep.length < depth
+      ? deep.length
       : (this.db.prepare(`SELECT count(*) AS n FROM papers_fts${join} WHERE papers_fts MATCH ?${where}`).get(match, ...params) as { n: number }).n;
-    return { ranked, total };
+    const scores = new Map(deep.map((r) => [r.key, r.score]));
+    return { ranked: deep.slice(0, options.limit), total, scoreOf: (key) => scores.get(key) ?? 0, via: 'fts' };
+  }
+
+  /**
+   * Plain words with no filters go to the impact index (sqlite-keywords.ts), which gives FTS5's
+   * scores without FTS5 scoring every match. Undefined when it cannot answer: not built, a word
+   * FTS5 reads as a phrase ("text-to-speech") or a prefix, or any filter.
+   */
+  private rankFast(query: SearchQuery & { allRequired?: boolean }, limit: number): KeywordRanking | undefined {
+    if (query.phrases.length + query.authors.length + query.excludes.length + query.categories.length > 0 || query.since || query.until) return undefined;
+    const terms: (string | ScoredList)[] = [];
+    for (const word of contentWords(query.terms)) {
+      if (word.endsWith('*')) return undefined;
+      const tokens = this.stems(word);
+      if (tokens.length === 0) return undefined;
+      terms.push(tokens.length === 1 ? tokens[0]! : this.phraseScores(word));
+    }
+    // Few papers are hidden or merged; a partial index lists them.
+    const hidden = new Set(this.db.prepare('SELECT pk FROM papers WHERE hidden_at IS NOT NULL OR merged_into IS NOT NULL').pluck().all() as number[]);
+    return this.keywordIndex.rank(terms, { limit, all: query.allRequired, hidden });
+  }
+
+  /**
+   * A word FTS5 reads as a phrase ("text-to-speech": three tokens in a row) needs positions, which
+   * the impact index does not keep. FTS5 scores it alone: bm25() is a sum over phrases, each
+   * term depending only on its own frequency and IDF, so its part of any query's score is its
+   * score alone. Phrases are rarer than their words, so this scores few papers.
+   */
+  private phraseScores(word: string): ScoredList {
+    const rows = this.db.prepare(`SELECT rowid, -${BM25} FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid`).raw().all(quote(word)) as [number, number][];
+    return { keys: Int32Array.from(rows, (r) => r[0]), scores: Float64Array.from(rows, (r) => r[1]) };
+  }
+
+  /** The tokens FTS5 makes of a word: usually one stem; several for "text-to-speech". */
+  private stems(word: string): string[] {
+    const s = this.vocab;
+    s.clear.run();
+    s.insert.run(word);
+    return (s.tokens.all() as { term: string }[]).map((r) => r.term);
   }
 
   /**
@@ -555,11 +597,13 @@ function prepareVocabulary(db: BetterSqlite3.Database) {
   db.exec(`
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_vocab USING fts5vocab(main, papers_fts, 'row');
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(word, tokenize = 'porter unicode61 remove_diacritics 2');
-    CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_vocab USING fts5vocab(temp, stemmer, 'row');`);
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_vocab USING fts5vocab(temp, stemmer, 'row');
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_instance USING fts5vocab(temp, stemmer, 'instance');`);
   return {
     clear: db.prepare('DELETE FROM temp.stemmer'),
     insert: db.prepare('INSERT INTO temp.stemmer (word) VALUES (?)'),
     stems: db.prepare('SELECT term FROM temp.stemmer_vocab'),
+    tokens: db.prepare('SELECT term FROM temp.stemmer_instance ORDER BY offset'),
     df: db.prepare('SELECT doc FROM temp.papers_vocab WHERE term = ?'),
   };
 }

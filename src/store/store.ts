@@ -87,6 +87,35 @@ export interface SearchPage {
 export interface KeywordRanking {
   ranked: { key: number; score: number }[];
   total: number;
+  /** The score of a paper, ranked or not (0 when no word matches, or beyond `scoresTo` when FTS5 ranked). */
+  scoreOf: (key: number) => number;
+  /** Which index answered: the impact index, or the database's full-text index. */
+  via: 'impact' | 'fts';
+}
+
+export interface KeywordIndexStatus {
+  ready: boolean;
+  papers: number;
+  /** Papers changed since it was built (scored from their text until the next build). */
+  changed: number;
+  builtThrough?: string;
+  needsRebuild: boolean;
+}
+
+export interface KeywordBuildReport {
+  papers: number;
+  terms: number;
+  seconds: number;
+}
+
+/**
+ * A copy of the keyword index laid out for fast any-word ranking. Until it is built, and for
+ * queries it cannot answer (phrases, prefixes, filters), rankByKeywords asks the database's own
+ * full-text index, with the same scores, more slowly.
+ */
+export interface KeywordIndexControl {
+  build(progress?: (done: number, total: number) => void): Promise<KeywordBuildReport>;
+  status(): Promise<KeywordIndexStatus>;
 }
 
 /** A title or author that starts with what is being typed. */
@@ -131,6 +160,8 @@ export interface VectorStore {
   countPending(model: string): Promise<number>;
   scan(model: string, afterKey: number, limit: number): Promise<{ key: number; vector: Float32Array }[]>;
   get(model: string, key: number): Promise<Float32Array | undefined>;
+  /** Several papers' vectors in one read; papers without one are absent from the map. */
+  getMany(model: string, keys: number[]): Promise<Map<number, Float32Array>>;
   /** Every paper's text by key, for training an embedder. */
   texts(afterKey: number, limit: number): Promise<PaperText[]>;
 }
@@ -203,7 +234,11 @@ export interface Store {
    * BM25 ranking keys only. `any`: a paper needs only one of the words (ranked higher the more and
    * rarer it has), as BM25 is meant to be used for fusion; phrases, authors and filters still bind.
    */
-  rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean }): Promise<KeywordRanking>;
+  /**
+   * `scoresTo`: fusion needs the BM25 of papers found by meaning too; the database's full-text
+   * index can only tell it for papers it ranks, so it ranks this deep (the impact index can tell any).
+   */
+  rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean; scoresTo?: number }): Promise<KeywordRanking>;
   /** The keys, in order, that pass the query's filters and required phrases, authors and exclusions. */
   filterKeys(keys: number[], query: SearchQuery): Promise<number[]>;
   /** Hits for keys in order, with the query's words marked where they occur. */
@@ -212,6 +247,7 @@ export interface Store {
   /** Titles and authors starting with the typed text (the last word may be partial). */
   suggest(prefix: string, limit?: number): Promise<Suggestion[]>;
   readonly vectors: VectorStore;
+  readonly keywordIndex: KeywordIndexControl;
   readonly accounts: AccountStore;
   readonly community: CommunityStore;
   /** What trending reads: hub votes, source upvotes and GitHub stars over time. */
