@@ -1,11 +1,11 @@
 // The one search every surface uses: keyword ranking (BM25), meaning ranking (vectors) or both
 // fused, with the query language's filters applied to either. Each hit says how it was found.
 
-import type { SearchHit, SearchQuery, Store } from '../store/store.ts';
+import type { KeywordRanking, SearchHit, SearchQuery, Store } from '../store/store.ts';
 import { BLEND_MEANING_WEIGHT, linearBlend, reciprocalRankFusion, RRF_K } from './fusion.ts';
 import type { SemanticSearch } from './semantic.ts';
 import type { Neighbour } from './vector-index.ts';
-import { dot, normalize } from './embedders/types.ts';
+import { normalize } from './embedders/types.ts';
 
 export const SEARCH_MODES = ['hybrid', 'keyword', 'meaning'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -72,12 +72,12 @@ export async function rankKeys(ctx: SearchContext, query: SearchQuery, options: 
     notice = !ctx.semantic?.model ? NO_MODEL : text ? UNKNOWN_WORDS : mode === 'meaning' ? NO_TEXT : undefined;
     mode = 'keyword';
   }
-  // Hybrid reads BM25 deeper than it ranks, so papers found by meaning have their keyword score
-  // too (costs little: SQLite scores every match anyway); beyond that depth it counts as none.
-  const keywordDeep = mode === 'meaning' ? undefined : await ctx.store.rankByKeywords(query, { limit: mode === 'hybrid' ? depth * BM25_DEPTH_FACTOR : depth, any: true });
-  const keyword = keywordDeep && { ...keywordDeep, ranked: keywordDeep.ranked.slice(0, depth) };
+  // Papers found by meaning need their keyword score too. The impact index knows any paper's; when
+  // FTS5 answers (filters, phrases) it ranks deeper than asked, and beyond that depth a paper counts as none.
+  const keyword = mode === 'meaning' ? undefined : await ctx.store.rankByKeywords(query, { limit: depth, any: true, scoresTo: mode === 'hybrid' ? depth * BM25_DEPTH_FACTOR : undefined });
   const searchVector = vector && keyword && mode === 'hybrid' ? await withFeedback(ctx, vector, keyword.ranked.slice(0, options.feedbackDocs ?? FEEDBACK_DOCS), options.feedbackWeight ?? FEEDBACK_WEIGHT) : vector;
-  const meaning = searchVector ? await nearestFiltered(ctx, query, searchVector, depth) : undefined;
+  // Fused with BM25, similarities need no re-scoring: the int8 index's own are within 0.004.
+  const meaning = searchVector ? await nearestFiltered(ctx, query, searchVector, depth, undefined, mode === 'meaning') : undefined;
 
   const ranks = new Map<number, [number?, number?]>();
   keyword?.ranked.forEach((r, i) => ranks.set(r.key, [i + 1, undefined]));
@@ -86,7 +86,7 @@ export async function rankKeys(ctx: SearchContext, query: SearchQuery, options: 
   if (!keyword) return { keys: meaning.map((n) => n.key), total: meaning.length, mode, notice, ranks };
   const keys = options.fusion === 'rrf'
     ? reciprocalRankFusion([{ keys: keyword.ranked.map((r) => r.key) }, { keys: meaning.map((n) => n.key), weight: options.meaningWeight ?? 1 }], options.rrfK ?? RRF_K).map((f) => f.key)
-    : (await blend(ctx, searchVector!, keywordDeep!.ranked, depth, meaning, options.meaningWeight ?? BLEND_MEANING_WEIGHT)).map((f) => f.key);
+    : (await blend(ctx, searchVector!, keyword, meaning, options.meaningWeight ?? BLEND_MEANING_WEIGHT)).map((f) => f.key);
   return { keys: keys.slice(0, depth), total: Math.max(keyword.total, keys.length), mode, notice, ranks };
 }
 
@@ -98,32 +98,28 @@ export async function rankKeys(ctx: SearchContext, query: SearchQuery, options: 
 async function withFeedback(ctx: SearchContext, vector: Float32Array, top: { key: number }[], weight: number): Promise<Float32Array> {
   if (top.length === 0 || weight === 0) return vector;
   const moved = Float32Array.from(vector);
-  for (const { key } of top) {
-    const v = await ctx.semantic!.vectorOf(key);
-    if (v) for (let i = 0; i < moved.length; i++) moved[i]! += (weight / top.length) * v[i]!;
+  for (const v of (await ctx.semantic!.vectorsOf(top.map((t) => t.key))).values()) {
+    for (let i = 0; i < moved.length; i++) moved[i]! += (weight / top.length) * v[i]!;
   }
   return normalize(moved);
 }
 
 /** Scores every candidate on both scales: BM25 for papers found by meaning, cosine for papers found by words. */
-async function blend(ctx: SearchContext, vector: Float32Array, keywordDeep: { key: number; score: number }[], depth: number, meaning: Neighbour[], weight: number) {
-  const bm25 = new Map(keywordDeep.map((r) => [r.key, -r.score]));
+async function blend(ctx: SearchContext, vector: Float32Array, keyword: KeywordRanking, meaning: Neighbour[], weight: number) {
   const cosine = new Map(meaning.map((n) => [n.key, n.similarity]));
-  for (const r of keywordDeep.slice(0, depth)) {
-    if (cosine.has(r.key)) continue;
-    const v = await ctx.semantic!.vectorOf(r.key);
-    cosine.set(r.key, v ? dot(v, vector) : 0);
-  }
-  const keys = new Set([...keywordDeep.slice(0, depth).map((r) => r.key), ...cosine.keys()]);
-  return linearBlend([...keys].map((key) => ({ key, bm25: bm25.get(key) ?? 0, cosine: cosine.get(key) ?? 0 })), weight);
+  const missing = keyword.ranked.map((r) => r.key).filter((key) => !cosine.has(key));
+  const found = await ctx.semantic!.similarities(missing, vector);
+  for (const key of missing) cosine.set(key, found.get(key) ?? 0);
+  const keys = new Set([...keyword.ranked.map((r) => r.key), ...cosine.keys()]);
+  return linearBlend([...keys].map((key) => ({ key, bm25: -keyword.scoreOf(key), cosine: cosine.get(key) ?? 0 })), weight);
 }
 
 
 /** Nearest papers that also pass the query's filters; asks the index for more when filters bind. */
-async function nearestFiltered(ctx: SearchContext, query: SearchQuery, vector: Float32Array, depth: number, exclude?: number): Promise<Neighbour[]> {
+async function nearestFiltered(ctx: SearchContext, query: SearchQuery, vector: Float32Array, depth: number, exclude?: number, exact = true): Promise<Neighbour[]> {
   const filtered = query.categories.length + query.phrases.length + query.authors.length + query.excludes.length > 0 || query.since || query.until;
   const asked = filtered ? depth * 10 : depth + 1;
-  const found = (await ctx.semantic!.nearest(vector, asked)).filter((n) => n.key !== exclude);
+  const found = (await ctx.semantic!.nearest(vector, asked, { exact })).filter((n) => n.key !== exclude);
   if (!filtered) return found.slice(0, depth);
   const kept = new Set(await ctx.store.filterKeys(found.map((n) => n.key), query));
   return found.filter((n) => kept.has(n.key)).slice(0, depth);

@@ -11,7 +11,7 @@ import type { PaperText, Store, VectorModelInfo } from '../store/store.ts';
 import { loadEmbedder, type EmbedderConfig } from './embedder-config.ts';
 import { saveLsa, trainLsa } from './embedders/lsa.ts';
 import { dot, type Embedder, type ProgressFn } from './embedders/types.ts';
-import { HnswIndex, type HnswOptions, type Neighbour } from './vector-index.ts';
+import { HnswIndex, largestMagnitudes, QuantizedIndex, QUANTIZED_MAX, type HnswOptions, type Neighbour, type SavedIndex } from './vector-index.ts';
 
 const BATCH = 256;
 /** LSA trains on at most this many papers, spread evenly over the corpus. */
@@ -19,9 +19,9 @@ const MAX_TRAINING_DOCS = 100_000;
 /** Retrain the built-in model once the corpus has grown this much since it was trained. */
 const RETRAIN_GROWTH = 2;
 const RETRAIN_MIN_PAPERS = 1_000;
-/** Candidates the approximate index returns per wanted neighbour, to be re-scored exactly. */
-const RESCORE_FACTOR = 2;
-const RESCORE_MIN = 40;
+/** Candidates the index returns per wanted neighbour, to be re-scored exactly (at least k + RESCORE_EXTRA). */
+const RESCORE_FACTOR = 1.5;
+const RESCORE_EXTRA = 20;
 
 
 export interface SemanticOptions {
@@ -40,7 +40,9 @@ export interface BuildReport {
 interface Live {
   model: VectorModelInfo;
   embedder: Embedder;
-  index: HnswIndex;
+  index: SavedIndex;
+  /** Its file. */
+  path: string;
   /** Highest paper key in the index: vectors another process stores later have higher keys. */
   maxKey: number;
 }
@@ -100,25 +102,49 @@ export class SemanticSearch {
   }
 
   /**
-   * The k papers closest to a vector. The index stores f16, whose rounding reorders papers whose
-   * similarities differ in the third decimal; so it is asked for more candidates than needed and
-   * they are re-scored with the stored f32 vectors.
+   * The k papers closest to a vector. The index stores int8 (or f16), whose rounding reorders
+   * papers whose similarities differ in the third decimal; so it is asked for more candidates than
+   * needed and they are re-scored with the stored f32 vectors.
    */
-  async nearest(vector: Float32Array, k: number): Promise<Neighbour[]> {
+  async nearest(vector: Float32Array, k: number, options: { exact?: boolean } = {}): Promise<Neighbour[]> {
     const live = this.live;
     if (!live) return [];
-    const candidates = live.index.search(vector, Math.max(k * RESCORE_FACTOR, RESCORE_MIN));
-    const rescored: Neighbour[] = [];
-    for (const c of candidates) {
-      const v = await this.store.vectors.get(live.model.name, c.key);
-      rescored.push({ key: c.key, similarity: v ? dot(v, vector) : c.similarity });
-    }
+    // Fusion can use the int8 index's own similarities (within 0.004 of f32) and skip the re-scoring reads.
+    if (options.exact === false && live.index.similarity) return live.index.search(vector, k);
+    const candidates = live.index.search(vector, Math.max(Math.ceil(k * RESCORE_FACTOR), k + RESCORE_EXTRA));
+    const stored = await this.store.vectors.getMany(live.model.name, candidates.map((c) => c.key));
+    const rescored = candidates.map((c) => {
+      const v = stored.get(c.key);
+      return { key: c.key, similarity: v ? dot(v, vector) : c.similarity };
+    });
     return rescored.sort((a, b) => b.similarity - a.similarity || a.key - b.key).slice(0, k);
   }
 
   /** A paper's stored vector under the live model. */
   async vectorOf(key: number): Promise<Float32Array | undefined> {
     return this.live && this.store.vectors.get(this.live.model.name, key);
+  }
+
+  /**
+   * Papers' similarities to a vector: from the int8 index's copy when it has one (within 0.004 of
+   * f32, no reads), else from the stored vectors.
+   */
+  async similarities(keys: number[], vector: Float32Array): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    const index = this.live?.index;
+    const unread: number[] = [];
+    for (const key of keys) {
+      const s = index?.similarity?.(key, vector);
+      if (s === undefined) unread.push(key);
+      else out.set(key, s);
+    }
+    for (const [key, v] of await this.vectorsOf(unread)) out.set(key, dot(v, vector));
+    return out;
+  }
+
+  /** Several papers' stored vectors under the live model, in one read. */
+  async vectorsOf(keys: number[]): Promise<Map<number, Float32Array>> {
+    return this.live ? this.store.vectors.getMany(this.live.model.name, keys) : new Map();
   }
 
   /**
@@ -157,7 +183,7 @@ export class SemanticSearch {
     const live = this.live;
     if (!live || this.building) return 0;
     const done = await this.embedPending(live.model.name, live.embedder, progress, live.index);
-    if (done > 0) await live.index.save(this.indexPath(live.model.name));
+    if (done > 0) await live.index.save(live.path);
     if (await this.shouldRetrain(live.model)) {
       const cfg = live.model.config as EmbedderConfig;
       this.log(`The corpus has more than doubled since the meaning model was trained; retraining it in the background.`);
@@ -171,19 +197,45 @@ export class SemanticSearch {
     await this.live?.embedder.close?.();
   }
 
-  private indexPath(model: string): string {
-    return join(this.options.indexDir, `${fileBase(model)}.usearch`);
+  /** The int8 index's file; an HNSW index (hubs past QUANTIZED_MAX, or built by an older Paperboy) has `.usearch`. */
+  private indexPath(model: string, kind: 'quantized' | 'hnsw' = 'quantized'): string {
+    return join(this.options.indexDir, `${fileBase(model)}.${kind === 'hnsw' ? 'usearch' : 'i8'}`);
+  }
+
+  /** The saved index of a model, else a new one of the kind its size calls for; and where it is saved. */
+  private async openIndex(model: string, dimensions: number): Promise<{ index: SavedIndex; path: string; existed: boolean }> {
+    const quantized = this.indexPath(model);
+    const hnsw = this.indexPath(model, 'hnsw');
+    if (existsSync(quantized)) return { index: await QuantizedIndex.load(quantized, dimensions), path: quantized, existed: true };
+    if (existsSync(hnsw)) return { index: HnswIndex.load(hnsw, dimensions, this.options.hnsw), path: hnsw, existed: true };
+    const papers = (await this.store.stats()).papers;
+    return papers > QUANTIZED_MAX
+      ? { index: new HnswIndex(dimensions, this.options.hnsw), path: hnsw, existed: false }
+      : { index: new QuantizedIndex(dimensions, papers + 1024, await this.largestMagnitudes(model, dimensions)), path: quantized, existed: false };
+  }
+
+  /** Each dimension's largest magnitude over a model's stored vectors: the int8 index's scales. */
+  private async largestMagnitudes(model: string, dimensions: number): Promise<Float32Array | undefined> {
+    const largest = new Float32Array(dimensions);
+    let seen = 0;
+    for (let after = 0; ; ) {
+      const rows = await this.store.vectors.scan(model, after, 4_096);
+      if (rows.length === 0) break;
+      largestMagnitudes(rows.map((r) => r.vector), dimensions, largest);
+      seen += rows.length;
+      after = rows[rows.length - 1]!.key;
+    }
+    return seen > 0 ? largest : undefined;
   }
 
   private async load(model: VectorModelInfo): Promise<Live> {
     const config = model.config as EmbedderConfig;
     const embedder = await loadEmbedder(config, this.options.indexDir);
-    const path = this.indexPath(model.name);
-    const index = existsSync(path) ? HnswIndex.load(path, model.dimensions, this.options.hnsw) : new HnswIndex(model.dimensions, this.options.hnsw);
+    const { index, path, existed } = await this.openIndex(model.name, model.dimensions);
     // Vectors written after the index file was last saved (a crash in between) are added now.
-    const live: Live = { model, embedder, index, maxKey: 0 };
+    const live: Live = { model, embedder, index, path, maxKey: 0 };
     const added = await this.indexStored(model.name, index, (key) => !index.has(key), () => {}, 0, live);
-    if (added > 0 || !existsSync(path)) await index.save(path);
+    if (added > 0 || !existed) await index.save(path);
     return live;
   }
 
@@ -197,10 +249,10 @@ export class SemanticSearch {
     const t1 = performance.now();
     const papers = await this.embedPending(name, embedder, progress);
     const t2 = performance.now();
-    const index = new HnswIndex(embedder.dimensions, this.options.hnsw);
-    const fresh: Live = { model: undefined as unknown as VectorModelInfo, embedder, index, maxKey: 0 };
+    const { index, path } = await this.openIndex(name, embedder.dimensions);
+    const fresh: Live = { model: undefined as unknown as VectorModelInfo, embedder, index, path, maxKey: 0 };
     await this.indexStored(name, index, () => true, progress, 0, fresh);
-    await index.save(this.indexPath(name));
+    await index.save(path);
     const t3 = performance.now();
 
     await this.store.vectors.saveModel({ name, dimensions: embedder.dimensions, config: stored, state: 'ready' });
@@ -246,7 +298,7 @@ export class SemanticSearch {
     return texts;
   }
 
-  private async embedPending(model: string, embedder: Embedder, progress: ProgressFn, index?: HnswIndex): Promise<number> {
+  private async embedPending(model: string, embedder: Embedder, progress: ProgressFn, index?: SavedIndex): Promise<number> {
     const total = await this.store.vectors.countPending(model);
     let done = 0;
     for (let after = 0; done < total; ) {
@@ -264,7 +316,7 @@ export class SemanticSearch {
     return done;
   }
 
-  private async indexStored(model: string, index: HnswIndex, wanted: (key: number) => boolean, progress: ProgressFn = () => {}, from = 0, live = this.live): Promise<number> {
+  private async indexStored(model: string, index: SavedIndex, wanted: (key: number) => boolean, progress: ProgressFn = () => {}, from = 0, live = this.live): Promise<number> {
     const total = (await this.store.vectors.models()).find((m) => m.name === model)?.vectors ?? 0;
     let seen = 0;
     let added = 0;
@@ -299,6 +351,7 @@ export class SemanticSearch {
     const model = (await this.store.vectors.models()).find((m) => m.name === name);
     await this.store.vectors.dropModel(name);
     await rm(this.indexPath(name), { force: true });
+    await rm(this.indexPath(name, 'hnsw'), { force: true });
     const config = model?.config as EmbedderConfig | undefined;
     if (config?.kind === 'lsa' && config.file) await rm(join(this.options.indexDir, config.file), { force: true });
   }

@@ -1,10 +1,15 @@
-// Nearest-neighbour search over paper vectors. Exact search is a scan (fine for a few thousand
-// papers, and the baseline the approximate index is measured against); the approximate index is
-// HNSW from usearch, storing f16 (int8 lost recall in our measurements, f16 kept it) and saved to
-// a file so a restart does not rebuild it.
+// Nearest-neighbour search over paper vectors, three ways:
+// - ExactIndex: f32, scanned in JavaScript; the yardstick that recall is measured against.
+// - QuantizedIndex (the default): every vector as int8, scanned in full by usearch's SIMD kernel.
+//   On 2 cores and 100k papers of 256 dimensions it answers in 1.9 ms with recall@10 1.000 after
+//   re-scoring, where HNSW (f16, M=32, ef 1024) took 7.2 ms for 0.988 and a two-minute build.
+//   A million papers take 256 MB and about 16 ms a query; nothing to build but the file.
+// - HnswIndex: usearch's HNSW graph, f16, for hubs beyond QUANTIZED_MAX papers, where a scan of
+//   every vector gets too slow.
+// Each is saved to a file beside the database, so a restart does not rebuild it.
 
-import { rename } from 'node:fs/promises';
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { exactSearch, Index, MetricKind, ScalarKind } from 'usearch';
 
 export interface Neighbour {
   key: number;
@@ -18,6 +23,8 @@ export interface VectorIndex {
   add(keys: number[], vectors: Float32Array[]): void;
   search(vector: Float32Array, k: number): Neighbour[];
   has(key: number): boolean;
+  /** A paper's similarity to a vector from the index's own copy, when it keeps one it can read fast. */
+  similarity?(key: number, vector: Float32Array): number | undefined;
 }
 
 /** A flat matrix scanned for every query: exact, and the yardstick for recall. */
@@ -73,6 +80,157 @@ export class ExactIndex implements VectorIndex {
   }
 }
 
+/** Past this many papers the quantized scan would take over 30 ms on 2 cores, and HNSW takes over. */
+export const QUANTIZED_MAX = 2_000_000;
+
+/** Every index the meaning search can use: a VectorIndex saved to a file. */
+export interface SavedIndex extends VectorIndex {
+  save(path: string): Promise<void>;
+}
+
+/**
+ * Vectors as int8, one scale per dimension (its largest magnitude in the first batch, with
+ * headroom; later values beyond it are clamped), scanned in full for each query. The query is
+ * multiplied by the scales, so the int8 inner product ranks as the f32 one does, to rounding.
+ * Similarities returned are from the dequantized vectors (about 1e-3 off); callers that need
+ * exact ones re-score the best few.
+ */
+export class QuantizedIndex implements SavedIndex {
+  private rows = 0;
+  private matrix: Int8Array;
+  private rowKeys: Int32Array;
+  /** Row of each key (keys are paper row keys, dense integers), -1 when absent. */
+  private rowOf = new Int32Array(0).fill(-1);
+  private scales?: Float32Array;
+
+  /** `largest`: each dimension's largest magnitude over the vectors to come, when known (else taken from the first batch). */
+  constructor(readonly dimensions: number, capacity = 1024, largest?: Float32Array) {
+    this.matrix = new Int8Array(dimensions * Math.max(1, capacity));
+    this.rowKeys = new Int32Array(Math.max(1, capacity));
+    if (largest) this.scales = scalesFrom(largest);
+  }
+
+  static async load(path: string, dimensions: number): Promise<QuantizedIndex> {
+    const file = await readFile(path);
+    const headerLength = file.readUInt32LE(0);
+    const header = JSON.parse(file.subarray(4, 4 + headerLength).toString('utf8')) as { dimensions: number; rows: number; scales: number[] | null };
+    if (header.dimensions !== dimensions) throw new Error(`${path} holds ${header.dimensions}-dimensional vectors, not ${dimensions}; rebuild it with \`paperboy index build\`.`);
+    const index = new QuantizedIndex(dimensions, header.rows + 1024);
+    let at = 4 + headerLength;
+    const keys = new Int32Array(header.rows);
+    new Uint8Array(keys.buffer).set(file.subarray(at, (at += 4 * header.rows)));
+    index.matrix.set(new Int8Array(file.buffer, file.byteOffset + at, header.rows * dimensions));
+    if (header.scales) index.scales = Float32Array.from(header.scales);
+    index.rowKeys.set(keys);
+    index.rows = header.rows;
+    let maxKey = 0;
+    for (const key of keys) if (key > maxKey) maxKey = key;
+    index.growRowOf(maxKey);
+    keys.forEach((key, row) => (index.rowOf[key] = row));
+    return index;
+  }
+
+  size(): number {
+    return this.rows;
+  }
+
+  has(key: number): boolean {
+    return key < this.rowOf.length && this.rowOf[key]! >= 0;
+  }
+
+  add(keys: number[], vectors: Float32Array[]): void {
+    if (keys.length === 0) return;
+    const d = this.dimensions;
+    this.scales ??= scalesFor(vectors, d);
+    this.growRowOf(Math.max(...keys));
+    keys.forEach((key, i) => {
+      let row = this.rowOf[key]!;
+      if (row < 0) {
+        row = this.rows++;
+        if (this.rows > this.rowKeys.length) this.grow();
+        this.rowKeys[row] = key;
+        this.rowOf[key] = row;
+      }
+      const v = vectors[i]!;
+      const base = row * d;
+      for (let j = 0; j < d; j++) this.matrix[base + j] = Math.max(-127, Math.min(127, Math.round(v[j]! / this.scales![j]!)));
+    });
+  }
+
+  search(vector: Float32Array, k: number): Neighbour[] {
+    if (this.rows === 0 || k <= 0 || !this.scales) return [];
+    const d = this.dimensions;
+    const scaled = vector.map((x, j) => x * this.scales![j]!);
+    let largest = 0;
+    for (const x of scaled) largest = Math.max(largest, Math.abs(x));
+    if (largest === 0) return [];
+    const query = Int8Array.from(scaled, (x) => Math.round((x / largest) * 127));
+    const found = exactSearch(this.matrix.subarray(0, this.rows * d), query, d, Math.min(k, this.rows), MetricKind.IP, 1);
+    const out: Neighbour[] = [];
+    for (const row of found.keys as BigUint64Array) {
+      const r = Number(row);
+      let similarity = 0;
+      for (let j = 0, base = r * d; j < d; j++) similarity += this.matrix[base + j]! * scaled[j]!;
+      out.push({ key: this.rowKeys[r]!, similarity });
+    }
+    return out.sort((a, b) => b.similarity - a.similarity || a.key - b.key);
+  }
+
+  similarity(key: number, vector: Float32Array): number | undefined {
+    if (!this.has(key) || !this.scales) return undefined;
+    const d = this.dimensions;
+    const base = this.rowOf[key]! * d;
+    let similarity = 0;
+    for (let j = 0; j < d; j++) similarity += this.matrix[base + j]! * this.scales[j]! * vector[j]!;
+    return similarity;
+  }
+
+  /** Written beside, then renamed over: a crash leaves the old file whole. */
+  async save(path: string): Promise<void> {
+    const header = Buffer.from(JSON.stringify({ dimensions: this.dimensions, rows: this.rows, scales: this.scales ? [...this.scales] : null }), 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    const keys = Buffer.from(this.rowKeys.buffer, 0, this.rows * 4);
+    const vectors = Buffer.from(this.matrix.buffer, 0, this.rows * this.dimensions);
+    await writeFile(`${path}.tmp`, Buffer.concat([length, header, keys, vectors]));
+    await rename(`${path}.tmp`, path);
+  }
+
+  private grow(): void {
+    const capacity = this.rowKeys.length * 2;
+    const matrix = new Int8Array(capacity * this.dimensions);
+    matrix.set(this.matrix);
+    this.matrix = matrix;
+    const keys = new Int32Array(capacity);
+    keys.set(this.rowKeys);
+    this.rowKeys = keys;
+  }
+
+  private growRowOf(maxKey: number): void {
+    if (maxKey < this.rowOf.length) return;
+    const grown = new Int32Array(Math.max(maxKey + 1, Math.ceil(this.rowOf.length * 1.5))).fill(-1);
+    grown.set(this.rowOf);
+    this.rowOf = grown;
+  }
+}
+
+/** Each dimension's largest magnitude over some vectors. */
+export function largestMagnitudes(vectors: Iterable<Float32Array>, d: number, into = new Float32Array(d)): Float32Array {
+  for (const v of vectors) for (let j = 0; j < d; j++) into[j] = Math.max(into[j]!, Math.abs(v[j]!));
+  return into;
+}
+
+/** Per-dimension scale: the largest magnitude, with headroom for papers added later, over 127. */
+function scalesFrom(largest: Float32Array): Float32Array {
+  return largest.map((x) => ((x > 0 ? x : 1) * SCALE_HEADROOM) / 127);
+}
+
+function scalesFor(vectors: Float32Array[], d: number): Float32Array {
+  return scalesFrom(largestMagnitudes(vectors, d));
+}
+
+const SCALE_HEADROOM = 1.1;
+
 export interface HnswOptions {
   connectivity?: number;       // edges per node (M)
   expansionAdd?: number;       // candidate list while building (efConstruction)
@@ -85,7 +243,7 @@ export interface HnswOptions {
 export const HNSW_DEFAULTS: Required<HnswOptions> = { connectivity: 32, expansionAdd: 256, expansionSearch: 1024 };
 
 /** HNSW graph (usearch). Keys are paper row keys. */
-export class HnswIndex implements VectorIndex {
+export class HnswIndex implements SavedIndex {
   private readonly index: Index;
 
   constructor(readonly dimensions: number, options: HnswOptions = {}) {

@@ -114,6 +114,12 @@ export class SqliteVectors implements VectorStore {
     return row && fromBlob(row.vector);
   }
 
+  async getMany(model: string, keys: number[]): Promise<Map<number, Float32Array>> {
+    if (keys.length === 0) return new Map();
+    const rows = this.db.prepare(`SELECT paper_pk AS key, vector FROM paper_vectors WHERE model = ? AND paper_pk IN (${keys.map(Number).join(',')})`).all(model) as { key: number; vector: Buffer }[];
+    return new Map(rows.map((r) => [r.key, fromBlob(r.vector)]));
+  }
+
   async texts(afterKey: number, limit: number): Promise<PaperText[]> {
     return this.s.texts.all(afterKey, limit) as PaperText[];
   }

@@ -29,7 +29,7 @@ test('a build makes a ready, active model with a vector per paper and its files 
   assert.equal(model.vectors, papers);
   assert.equal(hub.semantic!.indexSize(), papers);
   const files = readdirSync(indexDir());
-  assert.ok(files.some((f) => f.endsWith('.usearch')), files.join());
+  assert.ok(files.some((f) => f.endsWith('.i8')), files.join());
   assert.ok(files.some((f) => f.endsWith('.lsa')), files.join());
 });
 
@@ -85,10 +85,10 @@ test('new papers are embedded by catchUp; a re-open finds them; a lost index fil
   assert.deepEqual((await again.nearest(v, 5)).map((n) => n.key), (await hub.semantic!.nearest(v, 5)).map((n) => n.key));
   await again.close();
 
-  for (const f of readdirSync(indexDir()).filter((f) => f.endsWith('.usearch'))) rmSync(join(indexDir(), f));
+  for (const f of readdirSync(indexDir()).filter((f) => f.endsWith('.i8'))) rmSync(join(indexDir(), f));
   const rebuilt = await SemanticSearch.open(hub.store, { indexDir: indexDir() });
   assert.equal(rebuilt.indexSize(), before + 2);
-  assert.ok(readdirSync(indexDir()).some((f) => f.endsWith('.usearch')));
+  assert.ok(readdirSync(indexDir()).some((f) => f.endsWith('.i8')));
   await rebuilt.close();
 });
 

@@ -227,10 +227,17 @@ describe('with a built model', () => {
     const bm25 = await rankKeys(ctx, q('prosody waveform'), { meaningWeight: 0 });
     assert.deepEqual(bm25.keys.slice(0, keyword.keys.length), keyword.keys);
     const cosine = await rankKeys(ctx, q('prosody waveform'), { meaningWeight: 1, feedbackWeight: 0 });
-    assert.deepEqual(cosine.keys, meaning.keys);
+    // Fused, similarities come from the int8 index (within 0.004 of f32) without re-scoring: the
+    // order is the meaning order up to near-ties.
+    const vector = (await ctx.semantic!.embedQuery('prosody waveform'))!;
+    const stored = await ctx.semantic!.vectorsOf(cosine.keys);
+    const exact = cosine.keys.map((key) => stored.get(key)!.reduce((s, x, j) => s + x * vector[j]!, 0));
+    for (let i = 1; i < exact.length; i++) assert.ok(exact[i]! <= exact[i - 1]! + 0.01, `#${i + 1}: ${exact[i]} after ${exact[i - 1]}`);
+    assert.deepEqual(new Set(cosine.keys.slice(0, 10)), new Set(meaning.keys.slice(0, 10)));
     // The ranks a hybrid search reports are those of each leg on its own.
     for (const [i, key] of keyword.keys.entries()) assert.equal(bm25.ranks.get(key)?.[0], i + 1);
-    for (const [i, key] of meaning.keys.entries()) assert.equal(cosine.ranks.get(key)?.[1], i + 1);
+    // The meaning leg's, up to near-ties the int8 similarities order differently.
+    for (const [i, key] of meaning.keys.slice(0, 20).entries()) assert.ok(Math.abs((cosine.ranks.get(key)?.[1] ?? Infinity) - (i + 1)) <= 2, `${key}: ${cosine.ranks.get(key)?.[1]} vs ${i + 1}`);
   });
 });
 

@@ -15,7 +15,7 @@ const PAPER_COUNT = TOPIC_PAPERS.length;
 const LSA8 = { kind: 'lsa', dimensions: 8 } as const;
 
 /** The index file a model's name maps to (as semantic.ts names it). */
-const indexFile = (model: string) => `${model.replace(/[^A-Za-z0-9._-]+/g, '_')}.usearch`;
+const indexFile = (model: string) => `${model.replace(/[^A-Za-z0-9._-]+/g, '_')}.i8`;
 const lsaFile = (config: Record<string, unknown>) => config.file as string;
 
 /** Three new papers, one per topic, in the fixtures' vocabulary. */

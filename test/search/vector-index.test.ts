@@ -1,11 +1,11 @@
-// The nearest-neighbour indexes: ExactIndex against a brute-force sort done here, HnswIndex against
+// The nearest-neighbour indexes: ExactIndex against a brute-force sort done here, QuantizedIndex and HnswIndex against
 // ExactIndex on clustered vectors, replacement of keys, and the index file (save, load, wrong width).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ExactIndex, HnswIndex } from '../../src/search/vector-index.ts';
+import { ExactIndex, HnswIndex, QuantizedIndex } from '../../src/search/vector-index.ts';
 import { mulberry32 } from '../helpers/random.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'paperboy-vindex-'));
@@ -243,5 +243,95 @@ describe('HnswIndex', () => {
     await hnsw.save(path);
     assert.throws(() => HnswIndex.load(path, 32), (err: Error) => err.message.includes(path) && /16-dimensional/.test(err.message) && /not 32/.test(err.message) && err.message.includes('paperboy index build'));
     assert.equal(HnswIndex.load(path, 16).size(), 2);
+  });
+});
+
+describe('QuantizedIndex', () => {
+  const data = clustered(2025);
+
+  test('recall@10 against ExactIndex on 5,000 clustered vectors is at least 0.95 before any re-scoring', () => {
+    const exact = new ExactIndex(data.d);
+    const quantized = new QuantizedIndex(data.d);
+    exact.add(data.keys, data.vectors);
+    quantized.add(data.keys, data.vectors);
+    assert.equal(quantized.size(), 5000);
+    let found = 0;
+    let wanted = 0;
+    for (const query of [...data.queries, ...data.vectors.filter((_, i) => i % 50 === 0)]) {
+      const truth = exact.search(query, 10).map((n) => n.key);
+      const approx = quantized.search(query, 10);
+      assert.equal(approx.length, 10);
+      assert.equal(new Set(approx.map((n) => n.key)).size, 10, 'no key twice');
+      const got = new Set(approx.map((n) => n.key));
+      found += truth.filter((k) => got.has(k)).length;
+      wanted += truth.length;
+    }
+    assert.ok(found / wanted >= 0.95, `recall@10 = ${(found / wanted).toFixed(3)}`);
+  });
+
+  test('similarities are within 0.01 of the f32 cosines, best first, and similarity(key) gives the same', () => {
+    const quantized = new QuantizedIndex(data.d);
+    quantized.add(data.keys.slice(0, 500), data.vectors.slice(0, 500));
+    const byKey = new Map(data.keys.slice(0, 500).map((k, i) => [k, data.vectors[i]!]));
+    const query = data.queries[3]!;
+    const hits = quantized.search(query, 20);
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.similarity >= hits[i]!.similarity);
+    for (const h of hits) {
+      assert.ok(Math.abs(h.similarity - dotOf(byKey.get(h.key)!, query)) < 0.01, `key ${h.key}`);
+      assert.ok(Math.abs(quantized.similarity(h.key, query)! - h.similarity) < 1e-5);
+    }
+    assert.equal(quantized.similarity(123_456, query), undefined);
+  });
+
+  test('scales given up front are used; a later vector beyond them is clamped, not wrapped', () => {
+    const largest = new Float32Array(4).fill(0.5);
+    const quantized = new QuantizedIndex(4, 2, largest);
+    quantized.add([1, 2, 3], [Float32Array.of(0.5, 0, 0, 0), Float32Array.of(0, 0.5, 0, 0), Float32Array.of(1, 0, 0, 0)]);
+    const query = Float32Array.of(1, 0, 0, 0);
+    const [best, second] = quantized.search(query, 2);
+    assert.deepEqual([best!.key, second!.key].sort(), [1, 3], 'the clamped vector still points the right way');
+    assert.ok(best!.similarity > 0.5 && best!.similarity <= 0.56, `clamped at the scale's headroom: ${best!.similarity}`);
+    assert.equal(quantized.search(Float32Array.of(0, 1, 0, 0), 1)[0]!.key, 2);
+  });
+
+  test('empty index and zero query: search returns nothing; adding nothing is a no-op', () => {
+    const quantized = new QuantizedIndex(8);
+    assert.deepEqual(quantized.search(new Float32Array(8).fill(0.5), 5), []);
+    quantized.add([], []);
+    assert.equal(quantized.size(), 0);
+    assert.equal(quantized.has(1), false);
+    quantized.add([1], [new Float32Array(8).fill(0.3)]);
+    assert.deepEqual(quantized.search(new Float32Array(8), 5), []);
+  });
+
+  test('add with an existing key replaces its vector; the index grows past its capacity', () => {
+    const quantized = new QuantizedIndex(data.d, 10);
+    quantized.add(data.keys.slice(0, 1000), data.vectors.slice(0, 1000));
+    const key = data.keys[10]!;
+    const newVector = data.vectors[1005]!;
+    quantized.add([key], [newVector]);
+    assert.equal(quantized.size(), 1000);
+    assert.equal(quantized.search(newVector, 1)[0]!.key, key);
+    quantized.add([999_999], [data.vectors[1006]!]);
+    assert.equal(quantized.size(), 1001);
+    assert.equal(quantized.search(data.vectors[1006]!, 1)[0]!.key, 999_999);
+  });
+
+  test('save then load gives identical results; the wrong dimension is refused with a way out', async () => {
+    const quantized = new QuantizedIndex(data.d);
+    quantized.add(data.keys.slice(0, 2000), data.vectors.slice(0, 2000));
+    const folder = mkdtempSync(join(dir, 'save-i8-'));
+    const path = join(folder, 'papers.i8');
+    await quantized.save(path);
+    assert.deepEqual(readdirSync(folder), ['papers.i8']);
+    const loaded = await QuantizedIndex.load(path, data.d);
+    assert.equal(loaded.size(), 2000);
+    assert.ok(loaded.has(data.keys[0]!));
+    assert.equal(loaded.has(data.keys[2500]!), false);
+    for (const query of data.queries.slice(0, 40)) assert.deepEqual(loaded.search(query, 10), quantized.search(query, 10));
+    // Loaded, it keeps growing with the same scales.
+    loaded.add(data.keys.slice(2000, 2100), data.vectors.slice(2000, 2100));
+    assert.equal(loaded.size(), 2100);
+    await assert.rejects(QuantizedIndex.load(path, data.d + 1), (err: Error) => err.message.includes(path) && err.message.includes('paperboy index build'));
   });
 });
