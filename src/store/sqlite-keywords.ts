@@ -6,9 +6,12 @@
 //
 // It is built in generations (keyword_generations / keyword_postings): a build writes a new one
 // beside the ready one and swaps in one commit, so readers never see half of one. Papers changed
-// since a generation was built (by changed_at) are tokenized on the fly by a scratch FTS5 table
-// and scored from there; their entries in the generation are skipped. When that set grows past a
-// tenth of the hub, `needsRebuild` says so and the owner rebuilds in the background.
+// since a generation was built (a changed_at other than the one it read) are tokenized on the fly
+// by a scratch FTS5 table and scored from there; their entries in the generation are skipped. When
+// that set grows past a tenth of the hub, `needsRebuild` says so and the owner rebuilds.
+//
+// Not kept: positions (a word FTS5 reads as a phrase is scored by FTS5 itself, see sqlite.ts) and,
+// in large hubs, function words, which any-word queries leave out anyway.
 
 import type BetterSqlite3 from 'better-sqlite3';
 import { STOPWORDS } from '../paper/stopwords.ts';
@@ -20,9 +23,9 @@ export const COLUMN_WEIGHTS = { title: 4, abstract: 2, authors_text: 1 } as cons
 const K1 = 1.2;
 const B = 0.75;
 /**
- * Papers changed less than this before a generation's build, or since, are scored from their text:
- * a writer stamps changed_at when its transaction starts, so a commit may land a little after its
- * stamp; the margin covers that.
+ * How far back from the newest stamp seen to look for changed papers: a writer stamps changed_at
+ * before its transaction, so a commit may land a little after its stamp. Papers found in that
+ * window whose stamp is the one already read are passed over.
  */
 const STAMP_MARGIN_MS = 60_000;
 /** Changed papers beyond which a rebuild is due, and beyond which scoring them on the fly is too slow to try. */
@@ -31,7 +34,7 @@ const REBUILD_MIN = 2_000;
 const DELTA_MAX = 50_000;
 /** Below this many papers every word is cheap enough to keep in any-word queries. */
 export const PRUNE_ABOVE_PAPERS = 20_000;
-/** A word in more than this share of all papers is left out of any-word queries, and not indexed here. */
+/** A word in more than this share of all papers is left out of any-word queries (and not indexed, if a function word). */
 export const COMMON_WORD_SHARE = 0.1;
 /** The df recorded for a word left out (too common): a query needing it goes to FTS5. */
 const NOT_INDEXED = -1;
@@ -47,8 +50,6 @@ export interface ScoredList {
   scores: Float64Array;
   ascendingUntil?: number;
 }
-
-export type FastRanking = KeywordRanking;
 
 interface Generation {
   generation: number;
@@ -120,7 +121,7 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
    * or all of them with `all`. Undefined when there is no ready generation or too much has
    * changed since it was built: the caller then asks FTS5.
    */
-  rank(terms: (string | ScoredList)[], options: { limit: number; all?: boolean; hidden: Set<number> }): FastRanking | undefined {
+  rank(terms: (string | ScoredList)[], options: { limit: number; all?: boolean; hidden: Set<number> }): KeywordRanking | undefined {
     if (!this.sync() || terms.length === 0) return undefined;
     const generation = this.current!;
     const rows = generation.rows - this.changedInGeneration + this.changed.size;
@@ -387,7 +388,7 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
    * A term's papers: the generation's (keys ascending), minus out-of-date ones, and the changed
    * papers holding it; with its IDF as FTS5 computes it (0 when no paper holds it).
    */
-  private postingsOf(term: string): undefined | { keys: Int32Array; freqs: Int32Array; fromGeneration: number; extra?: Map<number, number>; idf: number } {
+  private postingsOf(term: string): undefined | { keys: Int32Array; freqs: Int32Array; fromGeneration: number; idf: number } {
     const row = this.s.postings.get(this.current!.generation, term) as { df: number; data: Buffer } | undefined;
     if (row?.df === NOT_INDEXED) return undefined;
     const data = row?.data;
@@ -421,9 +422,9 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
       let i = n;
       for (const [key, f] of extra) { joined.keys[i] = key; joined.freqs[i++] = f; }
       const df = i;
-      return { keys: joined.keys, freqs: joined.freqs, fromGeneration: n, extra, idf: this.idf(df) };
+      return { keys: joined.keys, freqs: joined.freqs, fromGeneration: n, idf: this.idf(df) };
     }
-    return { ...all, fromGeneration: n, extra, idf: this.idf(n) };
+    return { ...all, fromGeneration: n, idf: this.idf(n) };
   }
 
   private idf(df: number): number {

@@ -82,7 +82,10 @@ test('index build makes meaning search the default; index status reports it; imp
   const build = await paperboy(['index', 'build', '--embedder', 'lsa:4']);
   assert.equal(build.code, 0, build.stderr);
   assert.match(build.stderr, /Built lsa-\d+@\d+T\d+: 19 papers embedded/);
-  const status = JSON.parse((await paperboy(['index', 'status', '--json'])).stdout) as { models: { name: string; active: boolean; vectors: number }[]; pending: number };
+  assert.match(build.stderr, /Built the keyword index: 19 papers/);
+  const status = JSON.parse((await paperboy(['index', 'status', '--json'])).stdout) as { models: { name: string; active: boolean; vectors: number }[]; pending: number; keywords: { ready: boolean; papers: number; changed: number } };
+  assert.deepEqual({ ready: status.keywords.ready, papers: status.keywords.papers, changed: status.keywords.changed }, { ready: true, papers: 19, changed: 0 });
+  assert.match((await paperboy(['index', 'status'])).stdout, /Keyword index: 19 papers as of .*; 0 changed since\./);
   assert.equal(status.models.length, 1);
   assert.equal(status.models[0]!.active, true);
   assert.equal(status.models[0]!.vectors, 19);
@@ -100,6 +103,11 @@ test('index build makes meaning search the default; index status reports it; imp
   writeFileSync(more, JSON.stringify([entry('2503.00200', 'Quasar redshift survey', 2)]));
   const imported = await paperboy(['ingest', more]);
   assert.match(imported.stderr, /Embedded 1 new or changed paper\(s\) for meaning search/);
+  // One new paper in twenty is not yet a tenth of the hub to rebuild for: it is scored from its text.
+  const afterImport = JSON.parse((await paperboy(['index', 'status', '--json'])).stdout) as { keywords: { changed: number; needsRebuild: boolean } };
+  assert.deepEqual({ changed: afterImport.keywords.changed, needsRebuild: afterImport.keywords.needsRebuild }, { changed: 1, needsRebuild: false });
+  const found = JSON.parse((await paperboy(['search', '--mode', 'keyword', 'quasar', 'survey', '--json'])).stdout) as { results: { id: string }[] };
+  assert.equal(found.results[0]!.id, '2503.00200');
   assert.equal((await paperboy(['index', 'build', '--embedder', 'nonsense'])).code, 2);
 });
 
