@@ -162,24 +162,38 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
       }
     }
 
-    // The best few by a bounded insertion list: most papers fail the first comparison.
+    // Hidden papers (few) drop out before ranking, so the loop below needs no set look-ups.
     const need = lists.length;
+    let hiddenCounted = 0;
+    for (const key of options.hidden) {
+      if (key < matched.length && matched[key]! > 0 && (!options.all || matched[key]! >= need)) {
+        scores[key] = Number.NEGATIVE_INFINITY;
+        hiddenCounted++;
+      }
+    }
+
+    // The best few by a bounded insertion list: most papers fail the first comparison, against
+    // the score of the worst one kept.
     const wanted = options.limit;
     const best: number[] = [];
+    let floor = Number.NEGATIVE_INFINITY;
     let total = 0;
     for (let i = 0; i < touched; i++) {
       const key = this.touched[i]!;
-      if ((options.all && matched[key]! < need) || options.hidden.has(key)) continue;
+      if (options.all && matched[key]! < need) continue;
       total++;
       const score = scores[key]!;
-      if (best.length === wanted && !better(score, key, scores[best[wanted - 1]!]!, best[wanted - 1]!)) continue;
+      if (score < floor || score === Number.NEGATIVE_INFINITY) continue;
+      if (best.length === wanted && !better(score, key, floor, best[wanted - 1]!)) continue;
       let at = best.length === wanted ? wanted - 1 : best.length;
       while (at > 0 && better(score, key, scores[best[at - 1]!]!, best[at - 1]!)) {
         best[at] = best[at - 1]!;
         at--;
       }
       best[at] = key;
+      if (best.length === wanted) floor = scores[best[wanted - 1]!]!;
     }
+    total -= hiddenCounted;
     const ranked = best.map((key) => ({ key, score: -scores[key]! }));
     this.reset(touched);
 
@@ -196,6 +210,17 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
       return found === 0 || (options.all && found < need) ? 0 : -score;
     };
     return { ranked, total, scoreOf, via: 'impact' };
+  }
+
+  /**
+   * Papers holding a term when the generation was built (Infinity for a function word it left out),
+   * or undefined when there is no ready generation. fts5vocab answers the same question by scanning
+   * the whole vocabulary (1.7 ms a word at 100k papers).
+   */
+  documentFrequency(term: string): number | undefined {
+    if (!this.sync()) return undefined;
+    const row = this.s.postings.get(this.current!.generation, term) as { df: number } | undefined;
+    return row === undefined ? 0 : row.df === NOT_INDEXED ? Number.POSITIVE_INFINITY : row.df;
   }
 
   async status(): Promise<KeywordIndexStatus> {
