@@ -613,14 +613,21 @@ function prepareVocabulary(db: BetterSqlite3.Database) {
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_vocab USING fts5vocab(main, papers_fts, 'row');
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(word, tokenize = 'porter unicode61 remove_diacritics 2');
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_instance USING fts5vocab(temp, stemmer, 'instance');
-    CREATE VIRTUAL TABLE IF NOT EXISTS temp.page_fts USING fts5(title, abstract, tokenize = 'porter unicode61 remove_diacritics 2');`);
+    CREATE TABLE IF NOT EXISTS temp.page_rows (rowid INTEGER PRIMARY KEY, title TEXT, abstract TEXT);
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.page_fts USING fts5(title, abstract, content = 'page_rows', tokenize = 'porter unicode61 remove_diacritics 2');`);
+  const clearIndex = db.prepare("INSERT INTO temp.page_fts (page_fts) VALUES ('delete-all')");
+  const clearRows = db.prepare('DELETE FROM temp.page_rows');
+  const insertRow = db.prepare('INSERT INTO temp.page_rows (rowid, title, abstract) VALUES (?, ?, ?)');
+  const insertIndex = db.prepare('INSERT INTO temp.page_fts (rowid, title, abstract) VALUES (?, ?, ?)');
   return {
     clear: db.prepare('DELETE FROM temp.stemmer'),
     insert: db.prepare('INSERT INTO temp.stemmer (word) VALUES (?)'),
     tokens: db.prepare('SELECT term FROM temp.stemmer_instance ORDER BY offset'),
     hidden: db.prepare('SELECT pk FROM papers WHERE hidden_at IS NOT NULL OR merged_into IS NOT NULL').pluck(),
-    pageClear: db.prepare('DELETE FROM temp.page_fts'),
-    pageInsert: db.prepare('INSERT INTO temp.page_fts (rowid, title, abstract) VALUES (?, ?, ?)'),
+    // The page's text lives in page_rows and page_fts indexes it as external content: 'delete-all'
+    // drops the index whole, where a DELETE from an ordinary FTS5 table tokenizes every row again.
+    pageClear: { run: () => { clearIndex.run(); clearRows.run(); } },
+    pageInsert: { run: (key: number, title: string, abstract: string) => { insertRow.run(key, title, abstract); insertIndex.run(key, title, abstract); } },
     pageMarks: db.prepare(`SELECT rowid AS key, highlight(page_fts, 0, '${MARK_START}', '${MARK_END}') AS title,
                                   snippet(page_fts, 1, '${MARK_START}', '${MARK_END}', '…', 40) AS snippet
                            FROM temp.page_fts WHERE page_fts MATCH ?`),

@@ -102,6 +102,12 @@ test('keyword search ranks title matches first, highlights, filters and excludes
   }
   const [top] = (await store.search(parseQuery('speech').query)).hits;
   assert.equal(top?.titleMarked, `Diffusion models for ${MARK_START}speech${MARK_END} synthesis`);
+  // Each page is marked afresh: nothing of the previous page's words or papers is left behind.
+  const keys = (await store.search(parseQuery('diffusion').query)).hits.map((h) => h.key);
+  const again = await store.hitsForKeys(keys, parseQuery('synthesis').query);
+  assert.equal(again.find((h) => h.paper.id === '2401.00001')?.titleMarked, `Diffusion models for speech ${MARK_START}synthesis${MARK_END}`);
+  assert.equal(again.find((h) => h.paper.id === '2401.00004')?.titleMarked, 'Diffusion for images');
+  assert.equal(again.find((h) => h.paper.id === '2401.00002')?.snippetMarked, 'Diffusion appears once in this abstract about music.');
   await store.close();
 });
 
