@@ -38,6 +38,7 @@ export const PRUNE_ABOVE_PAPERS = 20_000;
 export const COMMON_WORD_SHARE = 0.1;
 /** The df recorded for a word left out (too common): a query needing it goes to FTS5. */
 const NOT_INDEXED = -1;
+const FREQUENCY_CACHE_SIZE = 100_000;
 /** Instances read from fts5vocab per build step (bounds the build's memory). */
 const STEP_INSTANCES = 400_000;
 
@@ -92,6 +93,8 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
   private lastLook = { changed: null as string | null, dataVersion: -1 };
   /** More papers changed than can be scored from text: FTS5 answers until the next build. */
   private overflow = false;
+  /** Each term's document frequency in the ready generation, as asked of it (the generation never changes). */
+  private frequencies = new Map<string, number>();
   private scores = new Float64Array(0);
   private matched = new Uint8Array(0);
   private touched = new Int32Array(0);
@@ -108,6 +111,7 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
                                 (SELECT max(generation) FROM keyword_generations WHERE state = 'ready') AS generation`),
       generation: db.prepare('SELECT * FROM keyword_generations WHERE generation = ?'),
       postings: db.prepare('SELECT df, data FROM keyword_postings WHERE generation = ? AND term = ?'),
+      frequency: db.prepare('SELECT df FROM keyword_postings WHERE generation = ? AND term = ?'),
       changedSince: db.prepare('SELECT pk, changed_at FROM papers WHERE changed_at > ?').raw(),
       scratchInsert: db.prepare('INSERT INTO temp.changed_fts (rowid, title, abstract, authors_text) VALUES (?, ?, ?, ?)'),
       scratchInstances: db.prepare('SELECT term, doc, col FROM temp.changed_instance').raw(),
@@ -127,38 +131,52 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
     const rows = generation.rows - this.changedInGeneration + this.changed.size;
     const avgdl = (generation.tokens - this.changedLengthInGeneration + this.changedTokens) / Math.max(1, rows);
     this.ensureCapacity(Math.max(generation.lengths.length, this.maxChangedKey() + 1));
-    const lengthOf = (key: number) => (key < generation.lengths.length && !this.stale[key] ? generation.lengths[key]! : this.changed.get(key)!.length);
 
-    // Each word's contribution to each paper's score: FTS5's idf · f(k1+1) / (f + k1(1 − b + b·D/avgdl)).
-    const lists: ScoredList[] = [];
-    for (const term of terms) {
-      if (typeof term !== 'string') {
-        lists.push(term);
-        continue;
-      }
-      const postings = this.postingsOf(term);
-      if (!postings) return undefined; // a word too common to be indexed: FTS5 answers
-      const { keys, freqs, idf } = postings;
-      const contributions = new Float64Array(keys.length);
-      for (let i = 0; i < keys.length; i++) {
-        const f = freqs[i]!;
-        contributions[i] = (idf * (f * (K1 + 1))) / (f + K1 * (1 - B + (B * lengthOf(keys[i]!)) / avgdl));
-      }
-      lists.push({ keys, scores: contributions, ascendingUntil: postings.fromGeneration });
-    }
-
+    // Each word's contribution to each paper's score: FTS5's idf · f(k1+1) / (f + k1(1 − b + b·D/avgdl)),
+    // added to the shared accumulator as the list is read; scoreOf recomputes one paper's from the list.
+    const lists: TermList[] = [];
     const scores = this.scores;
     const matched = this.matched;
+    const lengths = generation.lengths;
+    const stale = this.stale;
+    // Written exactly as FTS5's bm25() computes it, so that scores agree to the last bit and ties break alike.
+    const bm25 = (idf: number, f: number, length: number) => (idf * (f * (K1 + 1))) / (f + K1 * (1 - B + (B * length) / avgdl));
+    const changedLength = (key: number) => this.changed.get(key)!.length;
     let touched = 0;
-    for (const { keys, scores: contributions } of lists) {
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
-        if (matched[key] === 0) {
-          if (touched === this.touched.length) this.growTouched();
-          this.touched[touched++] = key;
+    for (const term of terms) {
+      let list: TermList;
+      if (typeof term !== 'string') list = term;
+      else {
+        const postings = this.postingsOf(term);
+        if (!postings) {
+          this.reset(touched);
+          return undefined; // a word too common to be indexed: FTS5 answers
         }
-        matched[key]!++;
-        scores[key]! += contributions[i]!;
+        list = { ...postings, ascendingUntil: postings.fromGeneration, contribution: (f, key) => bm25(postings.idf, f, key < lengths.length && !stale[key] ? lengths[key]! : changedLength(key)) };
+      }
+      lists.push(list);
+      const { keys } = list;
+      if (touched + keys.length > this.touched.length) this.growTouched(touched + keys.length);
+      const touchedKeys = this.touched;
+      if ('freqs' in list) {
+        const { freqs, idf } = list;
+        const ascending = list.ascendingUntil;
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]!;
+          const f = freqs[i]!;
+          const length = i < ascending ? lengths[key]! : changedLength(key);
+          if (matched[key] === 0) touchedKeys[touched++] = key;
+          matched[key]!++;
+          scores[key]! += bm25(idf, f, length);
+        }
+      } else {
+        const contributions = list.scores;
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]!;
+          if (matched[key] === 0) touchedKeys[touched++] = key;
+          matched[key]!++;
+          scores[key]! += contributions[i]!;
+        }
       }
     }
 
@@ -219,8 +237,14 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
    */
   documentFrequency(term: string): number | undefined {
     if (!this.sync()) return undefined;
-    const row = this.s.postings.get(this.current!.generation, term) as { df: number } | undefined;
-    return row === undefined ? 0 : row.df === NOT_INDEXED ? Number.POSITIVE_INFINITY : row.df;
+    let df = this.frequencies.get(term);
+    if (df === undefined) {
+      const row = this.s.frequency.get(this.current!.generation, term) as { df: number } | undefined;
+      df = row === undefined ? 0 : row.df === NOT_INDEXED ? Number.POSITIVE_INFINITY : row.df;
+      if (this.frequencies.size >= FREQUENCY_CACHE_SIZE) this.frequencies.clear();
+      this.frequencies.set(term, df);
+    }
+    return df;
   }
 
   async status(): Promise<KeywordIndexStatus> {
@@ -329,6 +353,7 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
       this.current = { generation: row.generation, builtThrough: row.built_through, rows: row.rows, tokens: row.tokens, lengths: typedCopy(row.lengths, Uint32Array), stamps: typedCopy(row.stamps, Float64Array) };
       this.changed.clear();
       this.changedPostings.clear();
+      this.frequencies.clear();
       this.stale = new Uint8Array(this.current.lengths.length);
       this.changedTokens = this.changedLengthInGeneration = this.changedInGeneration = 0;
       this.seenThrough = row.built_through;
@@ -418,22 +443,23 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
     if (row?.df === NOT_INDEXED) return undefined;
     const data = row?.data;
     const extra = this.changedPostings.get(term);
-    const capacity = data ? data.length : 0;
+    const capacity = data ? row!.df : 0;
     const keys = new Int32Array(capacity);
     const freqs = new Int32Array(capacity);
+    const stale = this.stale;
     let n = 0;
     if (data) {
       let key = 0;
       for (let at = 0; at < data.length; ) {
-        let gap = 0;
-        let shift = 0;
-        let byte: number;
-        do { byte = data[at++]!; gap += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
-        let f = 0;
-        shift = 0;
-        do { byte = data[at++]!; f += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+        // Varints: most gaps and frequencies fit one byte.
+        let byte = data[at++]!;
+        let gap = byte & 0x7f;
+        for (let shift = 7; byte & 0x80; shift += 7) gap += ((byte = data[at++]!) & 0x7f) * 2 ** shift;
+        byte = data[at++]!;
+        let f = byte & 0x7f;
+        for (let shift = 7; byte & 0x80; shift += 7) f += ((byte = data[at++]!) & 0x7f) * 2 ** shift;
         key += gap;
-        if (this.stale[key]) continue;
+        if (stale[key]) continue;
         keys[n] = key;
         freqs[n++] = f;
       }
@@ -473,8 +499,8 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
     this.matched = new Uint8Array(grown);
   }
 
-  private growTouched(): void {
-    const grown = new Int32Array(Math.max(1024, this.touched.length * 2));
+  private growTouched(needed: number): void {
+    const grown = new Int32Array(Math.max(1024, needed, this.touched.length * 2));
     grown.set(this.touched);
     this.touched = grown;
   }
@@ -488,21 +514,37 @@ export class SqliteKeywordIndex implements KeywordIndexControl {
   }
 }
 
+/** A term's papers from the index, scored as they are read: frequencies, not yet scores. */
+interface IndexedList {
+  keys: Int32Array;
+  freqs: Int32Array;
+  idf: number;
+  ascendingUntil: number;
+  contribution: (f: number, key: number) => number;
+}
+
+type TermList = ScoredList | IndexedList;
+
 /** A paper's contribution in a list: binary search in the ascending part, then a scan of the rest. */
-function contributionOf(list: ScoredList, key: number): number | undefined {
-  const { keys, scores } = list;
+function contributionOf(list: TermList, key: number): number | undefined {
+  const { keys } = list;
   const end = list.ascendingUntil ?? keys.length;
+  let at = -1;
   let lo = 0;
   let hi = end - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const k = keys[mid]!;
-    if (k === key) return scores[mid];
+    if (k === key) {
+      at = mid;
+      break;
+    }
     if (k < key) lo = mid + 1;
     else hi = mid - 1;
   }
-  for (let i = end; i < keys.length; i++) if (keys[i] === key) return scores[i];
-  return undefined;
+  for (let i = end; at < 0 && i < keys.length; i++) if (keys[i] === key) at = i;
+  if (at < 0) return undefined;
+  return 'freqs' in list ? list.contribution(list.freqs[at]!, key) : list.scores[at];
 }
 
 /** Higher score first; equal scores by key, as a stable order. */
