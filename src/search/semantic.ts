@@ -110,8 +110,9 @@ export class SemanticSearch {
     const live = this.live;
     if (!live) return [];
     // Fusion can use the int8 index's own similarities (within 0.004 of f32) and skip the re-scoring reads.
-    if (options.exact === false && live.index.similarity) return live.index.search(vector, k);
-    const candidates = live.index.search(vector, Math.max(Math.ceil(k * RESCORE_FACTOR), k + RESCORE_EXTRA));
+    const search = (n: number) => (live.index.searchAsync ? live.index.searchAsync(vector, n) : live.index.search(vector, n));
+    if (options.exact === false && live.index.similarity) return search(k);
+    const candidates = await search(Math.max(Math.ceil(k * RESCORE_FACTOR), k + RESCORE_EXTRA));
     const stored = await this.store.vectors.getMany(live.model.name, candidates.map((c) => c.key));
     const rescored = candidates.map((c) => {
       const v = stored.get(c.key);
@@ -170,6 +171,7 @@ export class SemanticSearch {
       const previous = this.live;
       this.live = await this.load(active);
       await previous?.embedder.close?.();
+      await previous?.index.close?.();
       this.log(`Meaning search now uses ${active.name}.`);
       return;
     }
@@ -195,6 +197,7 @@ export class SemanticSearch {
   async close(): Promise<void> {
     await this.building?.catch(() => undefined);
     await this.live?.embedder.close?.();
+    await this.live?.index.close?.();
   }
 
   /** The int8 index's file; an HNSW index (hubs past QUANTIZED_MAX, or built by an older Paperboy) has `.usearch`. */
@@ -261,6 +264,7 @@ export class SemanticSearch {
     this.live = { ...fresh, model: (await this.store.vectors.active())! };
     if (previous) await this.dropModel(previous.model.name);
     await previous?.embedder.close?.();
+    await previous?.index.close?.();
     this.log(`Meaning search now uses ${name} (${papers} papers embedded).`);
     return { model: name, papers, seconds: { train: (t1 - t0) / 1000, embed: (t2 - t1) / 1000, index: (t3 - t2) / 1000 } };
   }

@@ -334,4 +334,42 @@ describe('QuantizedIndex', () => {
     assert.equal(loaded.size(), 2100);
     await assert.rejects(QuantizedIndex.load(path, data.d + 1), (err: Error) => err.message.includes(path) && err.message.includes('paperboy index build'));
   });
+
+  test('searchAsync scans the upper rows on a second thread and finds what search finds; replaced and new rows are seen at once', async () => {
+    const quantized = new QuantizedIndex(data.d, 10, undefined, { splitAbove: 1000 });
+    const exact = new ExactIndex(data.d);
+    quantized.add(data.keys, data.vectors);
+    exact.add(data.keys, data.vectors);
+    await quantized.searchAsync(data.queries[0]!, 10); // starts the thread and sends it the upper half
+    for (let i = 0; i < 200 && !quantized.threadRows; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(quantized.threadRows, { from: 2500, to: 5000 });
+    let split = 0;
+    let single = 0;
+    for (const query of data.queries) {
+      const truth = new Set(exact.search(query, 10).map((n) => n.key));
+      const hits = await quantized.searchAsync(query, 10);
+      assert.equal(new Set(hits.map((n) => n.key)).size, 10, 'ten distinct keys');
+      for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.similarity >= hits[i]!.similarity, 'best first');
+      split += hits.filter((n) => truth.has(n.key)).length;
+      single += quantized.search(query, 10).filter((n) => truth.has(n.key)).length;
+    }
+    assert.ok(split >= single, `recall@10 split ${split / 2000}, one thread ${single / 2000}`);
+    assert.ok(split / 2000 >= 0.95);
+
+    // A paper in the thread's half changes: its copy is out of date, and the answer must not use it.
+    const upperKey = data.keys[4000]!;
+    const target = data.queries[7]!;
+    quantized.add([upperKey], [target]);
+    assert.equal(quantized.threadRows, undefined, 'the copy is out of date');
+    assert.equal((await quantized.searchAsync(target, 1))[0]!.key, upperKey);
+    // A new paper lands past the thread's rows and is scanned here.
+    for (let i = 0; i < 200 && !quantized.threadRows; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(quantized.threadRows, 'a fresh copy arrived');
+    quantized.add([777_777], [data.queries[9]!]);
+    assert.equal((await quantized.searchAsync(data.queries[9]!, 1))[0]!.key, 777_777);
+
+    await quantized.close();
+    assert.equal(quantized.threadRows, undefined);
+    assert.equal((await quantized.searchAsync(data.queries[9]!, 1))[0]!.key, 777_777, 'closed, it still answers on one thread');
+  });
 });
