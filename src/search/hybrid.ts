@@ -67,6 +67,7 @@ export async function rankKeys(ctx: SearchContext, query: SearchQuery, options: 
   let mode = options.mode ?? 'hybrid';
   let notice: string | undefined;
   const text = queryText(query);
+  if (mode !== 'keyword') await ctx.semantic?.noticeNewModel();
   const vector = mode !== 'keyword' && text ? await ctx.semantic?.embedQuery(text) : undefined;
   if (mode !== 'keyword' && !vector) {
     notice = !ctx.semantic?.model ? NO_MODEL : text ? UNKNOWN_WORDS : mode === 'meaning' ? NO_TEXT : undefined;
@@ -150,6 +151,7 @@ export async function searchPapers(ctx: SearchContext, query: SearchQuery, optio
 
 /** Papers closest in meaning to a paper (its stored vector) or to a pasted text. */
 export async function papersLike(ctx: SearchContext, source: { key: number } | { text: string }, query: SearchQuery, options: { limit?: number; offset?: number } = {}): Promise<RankedPage | undefined> {
+  await ctx.semantic?.noticeNewModel();
   if (!ctx.semantic?.model) return undefined;
   const vector = 'key' in source ? await ctx.semantic.vectorOf(source.key) : (await ctx.semantic.embedder!.embed([source.text], 'document'))[0];
   if (!vector || !vector.some((x) => x !== 0)) return undefined;

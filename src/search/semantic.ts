@@ -22,6 +22,8 @@ const RETRAIN_MIN_PAPERS = 1_000;
 /** Candidates the index returns per wanted neighbour, to be re-scored exactly (at least k + RESCORE_EXTRA). */
 const RESCORE_FACTOR = 1.5;
 const RESCORE_EXTRA = 20;
+/** How often a search may look for a model that another process made active. */
+const NOTICE_MS = 5_000;
 
 
 export interface SemanticOptions {
@@ -29,6 +31,8 @@ export interface SemanticOptions {
   indexDir: string;
   log?: (line: string) => void;
   hnsw?: HnswOptions;
+  /** How often, at most, a search looks for a model another process made active (ms). */
+  noticeMs?: number;
 }
 
 export interface BuildReport {
@@ -59,6 +63,10 @@ function fileBase(model: string): string {
 export class SemanticSearch {
   private live?: Live;
   private building?: Promise<BuildReport>;
+  private switching?: Promise<boolean>;
+  private lastLook = 0;
+  /** A model whose files failed to load: not tried again until another one is made active. */
+  private failed?: string;
   private readonly log: (line: string) => void;
 
   private constructor(private readonly store: Store, private readonly options: SemanticOptions) {
@@ -68,11 +76,13 @@ export class SemanticSearch {
   /** Loads the active model and its index (rebuilding the index file from stored vectors if it is missing). */
   static async open(store: Store, options: SemanticOptions): Promise<SemanticSearch> {
     const semantic = new SemanticSearch(store, options);
+    semantic.lastLook = Date.now();
     const model = await store.vectors.active();
     if (model) {
       try {
         semantic.live = await semantic.load(model);
       } catch (err) {
+        semantic.failed = model.name;
         semantic.log(`Meaning search is off: ${(err as Error).message}`);
       }
     }
@@ -164,19 +174,47 @@ export class SemanticSearch {
    * activated model is loaded; vectors stored since are added to the index.
    */
   async refresh(): Promise<void> {
-    if (this.building) return;
-    const active = await this.store.vectors.active();
-    if (!active) return;
-    if (active.name !== this.live?.model.name) {
+    if (this.building || (await this.switchToActive())) return;
+    const live = this.live;
+    if (!live) return;
+    await this.indexStored(live.model.name, live.index, (key) => !live.index.has(key), () => {}, live.maxKey);
+  }
+
+  /**
+   * Called by searches: at most every few seconds, looks for a model that another process
+   * (`paperboy index build`) made active since. With no live model the search waits for it to
+   * load, so the first search after a build already finds papers by meaning; with one, the new
+   * model loads in the background and the old one answers until it is ready.
+   */
+  async noticeNewModel(): Promise<void> {
+    if (this.building || Date.now() - this.lastLook < (this.options.noticeMs ?? NOTICE_MS)) return;
+    this.lastLook = Date.now();
+    const switching = this.switchToActive().catch((err: Error) => {
+      this.log(`Meaning search could not load the new model: ${err.message}`);
+    });
+    if (!this.live) await switching;
+  }
+
+  /** Loads the active model if it is not the live one; true if it did. One load at a time. */
+  private switchToActive(): Promise<boolean> {
+    this.switching ??= (async () => {
+      const active = await this.store.vectors.active();
+      if (!active || active.name === this.live?.model.name || active.name === this.failed) return false;
       const previous = this.live;
-      this.live = await this.load(active);
+      try {
+        this.live = await this.load(active);
+      } catch (err) {
+        this.failed = active.name;
+        throw err;
+      }
       await previous?.embedder.close?.();
       await previous?.index.close?.();
       this.log(`Meaning search now uses ${active.name}.`);
-      return;
-    }
-    const live = this.live;
-    await this.indexStored(live.model.name, live.index, (key) => !live.index.has(key), () => {}, live.maxKey);
+      return true;
+    })().finally(() => {
+      this.switching = undefined;
+    });
+    return this.switching;
   }
 
   /** Embeds papers added or changed since the last call and adds them to the index. */

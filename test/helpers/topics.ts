@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PaperRecord } from '../../src/paper/types.ts';
-import { SemanticSearch } from '../../src/search/semantic.ts';
+import { SemanticSearch, type SemanticOptions } from '../../src/search/semantic.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TOPIC_PAPERS } from '../web/topic-fixtures.ts';
@@ -15,7 +15,7 @@ export interface TopicStore {
   indexDir: string;
   store: Store;
   /** A SemanticSearch over this hub; closed with the hub. */
-  open(store?: Store): Promise<SemanticSearch>;
+  open(store?: Store, options?: Omit<SemanticOptions, 'indexDir'>): Promise<SemanticSearch>;
   /** A second connection to the same database file (another process, as far as SQLite can tell); closed with the hub. */
   connect(): Promise<Store>;
   close(): Promise<void>;
@@ -34,8 +34,8 @@ export async function topicStore(papers: PaperRecord[] = TOPIC_PAPERS): Promise<
     dbPath,
     indexDir,
     store,
-    async open(on = store) {
-      const s = await SemanticSearch.open(on, { indexDir });
+    async open(on = store, options = {}) {
+      const s = await SemanticSearch.open(on, { ...options, indexDir });
       opened.push(s);
       return s;
     },

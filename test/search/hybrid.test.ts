@@ -277,4 +277,26 @@ describe('without a model', () => {
     assert.equal(await papersLike({ store: hub.store }, { key }, q('')), undefined);
     assert.equal(await papersLike({ store: hub.store }, { text: 'speech synthesis' }, q('')), undefined);
   });
+
+  // Last here: it builds a model in this hub.
+  test('the first search after another process builds a model uses it, without waiting for the server\'s upkeep', async () => {
+    const indexDir = join(hub.dir, 'index');
+    const server = await SemanticSearch.open(hub.store, { indexDir, noticeMs: 0 });
+    const builder = await SemanticSearch.open(hub.store, { indexDir });
+    try {
+      const ctx = { store: hub.store, semantic: server };
+      assert.match((await searchPapers(ctx, q('galaxy telescope'))).notice ?? '', NOT_BUILT);
+      await builder.build({ kind: 'lsa', dimensions: 8 });
+      const page = await searchPapers(ctx, q('galaxy telescope'), { limit: 50 });
+      assert.equal(page.mode, 'hybrid');
+      assert.equal(page.notice, undefined);
+      assert.ok(page.hits.some((h) => h.meaningRank !== undefined));
+      assert.equal(server.model?.name, builder.model?.name);
+      const key = (await hub.store.keyOf(TOPIC_PAPERS[0]!.id))!;
+      assert.equal((await papersLike(ctx, { key }, q('')))?.mode, 'meaning');
+    } finally {
+      await server.close();
+      await builder.close();
+    }
+  });
 });

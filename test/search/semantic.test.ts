@@ -303,4 +303,41 @@ describe('catching up, reopening and other processes', () => {
     assert.equal((await semantic.embedQuery('galaxy'))?.length, 5);
     assert.deepEqual(await neighbours(semantic, QUERIES), await neighbours(other, QUERIES));
   });
+
+  test('a search notices a model another process built: at once when it has none, in the background when it has one', async () => {
+    hub = await topicStore();
+    const lines: string[] = [];
+    const server = await hub.open(hub.store, { noticeMs: 0, log: (l) => lines.push(l) });
+    const patient = await hub.open(hub.store, { noticeMs: 60_000 });
+    const other = await hub.open(await hub.connect());
+    const first = await other.build(LSA8);
+
+    await patient.noticeNewModel();
+    assert.equal(patient.model, undefined, 'it looked less than a minute ago (when it opened)');
+    await server.noticeNewModel();
+    assert.equal(server.model?.name, first.model, 'a search without a model waits for the new one');
+    assert.deepEqual(await neighbours(server, QUERIES), await neighbours(other, QUERIES));
+
+    const second = await other.build({ kind: 'lsa', dimensions: 5 });
+    await server.noticeNewModel();
+    assert.equal(server.model?.name, first.model, 'with a live model, the new one loads in the background');
+    for (let i = 0; i < 200 && server.model?.name !== second.model; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.model?.name, second.model);
+    assert.equal((await server.embedQuery('galaxy'))?.length, 5);
+    assert.deepEqual(lines, [`Meaning search now uses ${first.model}.`, `Meaning search now uses ${second.model}.`]);
+  });
+
+  test('a model whose files are missing is reported once, not at every search', async () => {
+    hub = await topicStore();
+    const lines: string[] = [];
+    const server = await hub.open(hub.store, { noticeMs: 0, log: (l) => lines.push(l) });
+    const other = await hub.open(await hub.connect());
+    const report = await other.build(LSA8);
+    rmSync(join(hub.indexDir, lsaFile(other.model!.config)));
+    for (let i = 0; i < 3; i++) await server.noticeNewModel();
+    assert.equal(server.model, undefined);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^Meaning search could not load the new model: /);
+    assert.ok(report.model);
+  });
 });
