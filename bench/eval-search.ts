@@ -1,6 +1,6 @@
-// npm run eval:search -- DIR [--split NAME] [--json] [--dimensions N] [--meaning-weight W]
-// Loads a BEIR-layout relevance set into a fresh Paperboy store, builds the built-in meaning
-// index the way `paperboy index build` does, runs every query through the product's own search
+// npm run eval:search -- DIR [--split NAME] [--json] [--embedder SPEC | --dimensions N] [--meaning-weight W]
+// Loads a BEIR-layout relevance set into a fresh Paperboy store, builds the meaning index the way
+// `paperboy index build` does (the built-in LSA, or any embedder `--embedder` names as it would), runs every query through the product's own search
 // (query parser, BM25, vectors, fusion) and prints nDCG@10, Recall@100 and MRR@10 for keyword,
 // meaning and hybrid ranking. Tune only on a train split; report on a test split.
 
@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LSA_DIMENSIONS } from '../src/search/embedder-config.ts';
+import { DEFAULT_LSA_DIMENSIONS, parseEmbedderSpec, type EmbedderConfig } from '../src/search/embedder-config.ts';
 import { readBeir } from '../src/search/eval/beir.ts';
 import { evaluate, formatTable, type TableRow } from '../src/search/eval/metrics.ts';
 import { rankKeys, type SearchMode } from '../src/search/hybrid.ts';
@@ -22,6 +22,7 @@ const { values, positionals } = parseArgs({
   options: {
     split: { type: 'string' },
     json: { type: 'boolean', default: false },
+    embedder: { type: 'string' },
     dimensions: { type: 'string', default: String(DEFAULT_LSA_DIMENSIONS) },
     'meaning-weight': { type: 'string' },
     'rrf-k': { type: 'string' },
@@ -33,10 +34,19 @@ const { values, positionals } = parseArgs({
 });
 const dir = positionals[0];
 if (!dir) {
-  console.error('usage: npm run eval:search -- DIR [--split train|test|dev] [--json]   (DIR holds corpus.jsonl[.gz], queries.jsonl, qrels/SPLIT.tsv)');
+  console.error('usage: npm run eval:search -- DIR [--split train|test|dev] [--embedder lsa|lsa:N|onnx:FOLDER|openai:MODEL@URL] [--json]   (DIR holds corpus.jsonl[.gz], queries.jsonl, qrels/SPLIT.tsv)');
   process.exit(2);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
+let embedder: EmbedderConfig;
+try {
+  embedder = values.embedder
+    ? parseEmbedderSpec(values.embedder)
+    : { kind: 'lsa', dimensions: Number(values.dimensions), alpha: values.alpha ? Number(values.alpha) : undefined };
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
 const DEPTH = 100;
 const PREFIX = 'beir:';
 
@@ -59,7 +69,7 @@ try {
   const keywords = await store.keywordIndex.build();
   log(`keyword index: ${keywords.terms} words in ${keywords.seconds.toFixed(1)} s`);
   const semantic = await SemanticSearch.open(store, { indexDir: join(work, 'index') });
-  const built = await semantic.build({ kind: 'lsa', dimensions: Number(values.dimensions), alpha: values.alpha ? Number(values.alpha) : undefined });
+  const built = await semantic.build(embedder);
   log(`meaning index ${built.model}: model ${built.seconds.train.toFixed(1)} s, embedding ${built.seconds.embed.toFixed(1)} s, index ${built.seconds.index.toFixed(1)} s`);
 
   const idOf = new Map<number, string>();
