@@ -49,6 +49,8 @@ export class SqliteVectors implements VectorStore {
       countPending: db.prepare(`SELECT count(*) AS n FROM papers p LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_pk = p.pk
                                 WHERE v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at`),
       scan: db.prepare('SELECT paper_pk AS key, vector FROM paper_vectors WHERE model = ? AND paper_pk > ? ORDER BY paper_pk LIMIT ?'),
+      // Read from the primary-key index alone: the vectors are not touched.
+      keys: db.prepare('SELECT paper_pk FROM paper_vectors WHERE model = ? AND paper_pk > ? ORDER BY paper_pk LIMIT ?').pluck(),
       get: db.prepare('SELECT vector FROM paper_vectors WHERE model = ? AND paper_pk = ?'),
       texts: db.prepare(`SELECT ${TEXT_COLUMNS} FROM papers p WHERE p.pk > ? ORDER BY p.pk LIMIT ?`),
     };
@@ -107,6 +109,10 @@ export class SqliteVectors implements VectorStore {
 
   async scan(model: string, afterKey: number, limit: number): Promise<{ key: number; vector: Float32Array }[]> {
     return (this.s.scan.all(model, afterKey, limit) as { key: number; vector: Buffer }[]).map((r) => ({ key: r.key, vector: fromBlob(r.vector) }));
+  }
+
+  async keys(model: string, afterKey: number, limit: number): Promise<number[]> {
+    return this.s.keys.all(model, afterKey, limit) as number[];
   }
 
   async get(model: string, key: number): Promise<Float32Array | undefined> {

@@ -159,6 +159,8 @@ export interface VectorStore {
   pending(model: string, afterKey: number, limit: number): Promise<PaperText[]>;
   countPending(model: string): Promise<number>;
   scan(model: string, afterKey: number, limit: number): Promise<{ key: number; vector: Float32Array }[]>;
+  /** The keys of papers with a vector for the model after `afterKey`, ascending, without reading the vectors. */
+  keys(model: string, afterKey: number, limit: number): Promise<number[]>;
   get(model: string, key: number): Promise<Float32Array | undefined>;
   /** Several papers' vectors in one read; papers without one are absent from the map. */
   getMany(model: string, keys: number[]): Promise<Map<number, Float32Array>>;

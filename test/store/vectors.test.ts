@@ -222,6 +222,11 @@ describe('store.vectors', () => {
     assert.deepEqual((await v.scan('b', 0, 10)).map((r) => r.key), texts.slice(0, 2).map((p) => p.key));
     assert.deepEqual(await v.scan('a', texts[5]!.key, 10), []);
     assert.deepEqual(await v.scan('none', 0, 10), []);
+    // keys pages the same way, through the keys alone.
+    assert.deepEqual([...(await v.keys('a', 0, 4)), ...(await v.keys('a', texts[3]!.key, 4))], texts.map((p) => p.key));
+    assert.deepEqual(await v.keys('b', 0, 10), texts.slice(0, 2).map((p) => p.key));
+    assert.deepEqual(await v.keys('a', texts[5]!.key, 10), []);
+    assert.deepEqual(await v.keys('none', 0, 10), []);
   });
 
   test('texts pages through every paper, with or without vectors', async () => {
