@@ -1,7 +1,8 @@
 // The nearest-neighbour indexes: ExactIndex against a brute-force sort done here, QuantizedIndex and HnswIndex against
 // ExactIndex on clustered vectors, replacement of keys, and the index file (save, load, wrong width).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -333,6 +334,43 @@ describe('QuantizedIndex', () => {
     loaded.add(data.keys.slice(2000, 2100), data.vectors.slice(2000, 2100));
     assert.equal(loaded.size(), 2100);
     await assert.rejects(QuantizedIndex.load(path, data.d + 1), (err: Error) => err.message.includes(path) && err.message.includes('paperboy index build'));
+    // A file cut short (a full disk, a copy stopped half-way) is refused, not read as zeros.
+    truncateSync(path, statSync(path).size - 100);
+    await assert.rejects(QuantizedIndex.load(path, data.d), (err: Error) => err.message.includes(path) && /cut short/.test(err.message) && err.message.includes('paperboy index build'));
+  });
+
+  test('loaded, a large index\'s thread reads its half from the file: the same rows the index sends from memory', async () => {
+    const inMemory = new QuantizedIndex(data.d, 10, undefined, { splitAbove: 1000 });
+    inMemory.add(data.keys, data.vectors);
+    const path = join(mkdtempSync(join(dir, 'load-split-')), 'papers.i8');
+    await inMemory.save(path);
+    const loaded = await QuantizedIndex.load(path, data.d, { splitAbove: 1000 });
+    try {
+      await inMemory.searchAsync(data.queries[0]!, 10); // sends its copy from memory
+      for (let i = 0; i < 200 && !(loaded.threadRows && inMemory.threadRows); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(loaded.threadRows, { from: 2500, to: 5000 }, 'started by load, without a query');
+      assert.deepEqual(inMemory.threadRows, { from: 2500, to: 5000 });
+      for (const query of data.queries.slice(0, 100)) assert.deepEqual(await loaded.searchAsync(query, 10), await inMemory.searchAsync(query, 10));
+    } finally {
+      await loaded.close();
+      await inMemory.close();
+    }
+  });
+
+  test('a row replaced while the thread\'s copy is on its way makes that copy out of date', async () => {
+    const quantized = new QuantizedIndex(data.d, 10, undefined, { splitAbove: 1000 });
+    quantized.add(data.keys, data.vectors);
+    await quantized.searchAsync(data.queries[0]!, 10); // sends the copy
+    const upperKey = data.keys[4500]!;
+    const target = data.queries[3]!;
+    quantized.add([upperKey], [target]); // before the thread has it
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(quantized.threadRows, undefined, 'the copy that arrived is not used');
+    assert.equal((await quantized.searchAsync(target, 1))[0]!.key, upperKey);
+    for (let i = 0; i < 200 && !quantized.threadRows; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(quantized.threadRows, 'a fresh copy arrived');
+    assert.equal((await quantized.searchAsync(target, 1))[0]!.key, upperKey, 'and it holds the new row');
+    await quantized.close();
   });
 
   test('searchAsync scans the upper rows on a second thread and finds what search finds; replaced and new rows are seen at once', async () => {
@@ -371,5 +409,31 @@ describe('QuantizedIndex', () => {
     await quantized.close();
     assert.equal(quantized.threadRows, undefined);
     assert.equal((await quantized.searchAsync(data.queries[9]!, 1))[0]!.key, 777_777, 'closed, it still answers on one thread');
+  });
+
+  test('an index left open does not keep its process from exiting', () => {
+    // A command that forgets to close a large index must still end when its work is done.
+    const script = `
+      import { QuantizedIndex } from ${JSON.stringify(new URL('../../src/search/vector-index.ts', import.meta.url).href)};
+      const d = 16;
+      const saved = new QuantizedIndex(d, 10, undefined, { splitAbove: 100 });
+      const keys = Array.from({ length: 1000 }, (_, i) => i + 1);
+      saved.add(keys, keys.map((k) => new Float32Array(d).map((_, j) => Math.sin(k * (j + 1)))));
+      await saved.save(${JSON.stringify(join(dir, 'left-open.i8'))});
+      for (const index of [saved, await QuantizedIndex.load(${JSON.stringify(join(dir, 'left-open.i8'))}, d, { splitAbove: 100 })]) {
+        await index.searchAsync(new Float32Array(d).fill(1), 5);
+        for (let i = 0; i < 500 && !index.threadRows; i++) await new Promise((r) => setTimeout(r, 10));
+        if (!index.threadRows) throw new Error('no thread');
+      }
+      // A query awaiting only the thread keeps the process alive until it is answered.
+      const hits = await saved.searchAsync(new Float32Array(d).fill(1), 5);
+      console.log('both threads hold their rows;', hits.length, 'hits');
+    `;
+    const file = join(dir, 'left-open.mts');
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.signal, null, 'it had to be killed: the process did not exit');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /both threads hold their rows; 5 hits/);
   });
 });
