@@ -53,7 +53,7 @@ export function openSemantic(store: Store, config: Config, log?: (line: string) 
  * changed since it was built (until then those papers are scored from their text at each query).
  */
 export async function keepKeywordIndexCurrent(store: Store, progress: ProgressFn = () => {}): Promise<KeywordBuildReport | undefined> {
-  if (!(await store.keywordIndex.status()).needsRebuild || (await store.stats()).papers === 0) return undefined;
+  if (!(await store.keywordIndex.status()).needsRebuild || await store.paperCount() === 0) return undefined;
   return store.keywordIndex.build((done, total) => progress('keyword index', done, total));
 }
 

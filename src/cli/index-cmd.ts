@@ -20,7 +20,7 @@ export function registerIndex(program: Command): void {
         throw new UserError((err as Error).message, 2);
       }
       await withStore(config, async (store) => {
-        const papers = (await store.stats()).papers;
+        const papers = await store.paperCount();
         if (papers === 0) throw new UserError('there are no papers to index yet; import some with `paperboy ingest PATH` first');
         const progress = createStepProgress();
         const keywords = await store.keywordIndex.build((done, total) => progress.update('keyword index', done, total)).catch((err: Error) => { progress.stop(); throw new UserError(err.message); });

@@ -73,9 +73,9 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     await store.close();
     throw err;
   }
-  const stats = await store.stats();
-  app.log.info(`Paperboy serves ${stats.papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; sign-in mails go to ${mailer.describe}`);
-  const harvest = stats.papers === 0 && options.harvest && config.harvestDays > 0 ? harvestRecent(store, config, log) : Promise.resolve();
+  const papers = await store.paperCount();
+  app.log.info(`Paperboy serves ${papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; sign-in mails go to ${mailer.describe}`);
+  const harvest = papers === 0 && options.harvest && config.harvestDays > 0 ? harvestRecent(store, config, log) : Promise.resolve();
   void harvest.then(() => keepIndexCurrent(store, semantic, options.index, log));
 }
 
@@ -121,7 +121,7 @@ async function keepIndexCurrent(store: Store, semantic: SemanticSearch, buildWhe
       return;
     }
     if (!buildWhenMissing || semantic.isBuilding) return;
-    const papers = (await store.stats()).papers;
+    const papers = await store.paperCount();
     if (papers < MIN_PAPERS_FOR_INDEX) return;
     log(`Building the meaning-search index for ${papers} papers in the background; searches use keywords until it is ready`);
     let lastStep = '';

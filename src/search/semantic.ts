@@ -249,7 +249,7 @@ export class SemanticSearch {
     const hnsw = this.indexPath(model, 'hnsw');
     if (existsSync(quantized)) return { index: await QuantizedIndex.load(quantized, dimensions), path: quantized, existed: true };
     if (existsSync(hnsw)) return { index: HnswIndex.load(hnsw, dimensions, this.options.hnsw), path: hnsw, existed: true };
-    const papers = (await this.store.stats()).papers;
+    const papers = await this.store.paperCount();
     return papers > QUANTIZED_MAX
       ? { index: new HnswIndex(dimensions, this.options.hnsw), path: hnsw, existed: false }
       : { index: new QuantizedIndex(dimensions, papers + 1024, await this.largestMagnitudes(model, dimensions)), path: quantized, existed: false };
@@ -326,7 +326,7 @@ export class SemanticSearch {
   }
 
   private async trainingTexts(progress: ProgressFn): Promise<string[]> {
-    const total = (await this.store.stats()).papers;
+    const total = await this.store.paperCount();
     const every = Math.max(1, Math.ceil(total / MAX_TRAINING_DOCS));
     const texts: string[] = [];
     let seen = 0;
@@ -395,7 +395,7 @@ export class SemanticSearch {
   private async shouldRetrain(model: VectorModelInfo): Promise<boolean> {
     const config = model.config as EmbedderConfig;
     if (config.kind !== 'lsa' || !config.trainedDocs || config.trainedDocs >= MAX_TRAINING_DOCS) return false;
-    const papers = (await this.store.stats()).papers;
+    const papers = await this.store.paperCount();
     return papers >= RETRAIN_MIN_PAPERS && papers >= RETRAIN_GROWTH * config.trainedDocs;
   }
 

@@ -44,9 +44,10 @@ export class SqliteVectors implements VectorStore {
       dropModel: db.prepare('DELETE FROM vector_models WHERE name = ?'),
       dropVectors: db.prepare('DELETE FROM paper_vectors WHERE model = ?'),
       put: db.prepare('INSERT OR REPLACE INTO paper_vectors (model, paper_pk, source_changed_at, vector) VALUES (?, ?, ?, ?)'),
-      pending: db.prepare(`SELECT ${TEXT_COLUMNS} FROM papers p LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_pk = p.pk
+      // INDEXED BY: the planner would pick the primary key, which does not hold source_changed_at.
+      pending: db.prepare(`SELECT ${TEXT_COLUMNS} FROM papers p LEFT JOIN paper_vectors v INDEXED BY paper_vectors_changed ON v.model = ? AND v.paper_pk = p.pk
                            WHERE p.pk > ? AND (v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at) ORDER BY p.pk LIMIT ?`),
-      countPending: db.prepare(`SELECT count(*) AS n FROM papers p LEFT JOIN paper_vectors v ON v.model = ? AND v.paper_pk = p.pk
+      countPending: db.prepare(`SELECT count(*) AS n FROM papers p LEFT JOIN paper_vectors v INDEXED BY paper_vectors_changed ON v.model = ? AND v.paper_pk = p.pk
                                 WHERE v.paper_pk IS NULL OR v.source_changed_at <> p.changed_at`),
       scan: db.prepare('SELECT paper_pk AS key, vector FROM paper_vectors WHERE model = ? AND paper_pk > ? ORDER BY paper_pk LIMIT ?'),
       // Read from the primary-key index alone: the vectors are not touched.

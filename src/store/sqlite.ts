@@ -432,7 +432,7 @@ class SqliteStore implements Store {
    * all match instead.
    */
   private withoutCommonWords(query: SearchQuery): SearchQuery & { allRequired?: boolean } {
-    const papers = this.paperCount();
+    const papers = this.recentPaperCount();
     if (papers < PRUNE_ABOVE_PAPERS || query.terms.length < 2) return query;
     const limit = papers * COMMON_WORD_SHARE;
     const rare = query.terms.filter((t) => t.endsWith('*') || this.documentFrequency(t) <= limit);
@@ -444,7 +444,8 @@ class SqliteStore implements Store {
     return Math.max(0, ...this.stems(word).map((t) => this.keywordIndex.documentFrequency(t) ?? (this.vocab.df.get(t) as { doc: number } | undefined)?.doc ?? 0));
   }
 
-  private paperCount(): number {
+  /** The paper count, read at most once a minute. */
+  private recentPaperCount(): number {
     if (Date.now() - this.counted.at > 60_000) this.counted = { at: Date.now(), n: (this.db.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n };
     return this.counted.n;
   }
@@ -554,6 +555,10 @@ class SqliteStore implements Store {
   async saveHarvestState(state: HarvestState): Promise<void> {
     const row = { key: state.key, resumption_token: state.resumptionToken ?? null, harvested: state.harvested, completed_at: state.completedAt ?? null, updated_at: state.updatedAt };
     await this.k.insertInto('harvest_state').values(row).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
+  }
+
+  async paperCount(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n;
   }
 
   async stats(): Promise<StoreStats> {

@@ -266,6 +266,9 @@ export interface Store {
   getHarvestState(key: string): Promise<HarvestState | undefined>;
   saveHarvestState(state: HarvestState): Promise<void>;
 
+  /** What the hub holds, for `paperboy stats`: reads every paper (seconds at a million). */
   stats(): Promise<StoreStats>;
+  /** How many papers the hub holds: cheap, for code that needs only that. */
+  paperCount(): Promise<number>;
   close(): Promise<void>;
 }

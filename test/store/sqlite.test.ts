@@ -18,6 +18,7 @@ test('upserts are idempotent: the second import changes nothing', async () => {
   assert.deepEqual(await store.upsertPapers(records), ['added', 'added', 'added']);
   assert.deepEqual(await store.upsertPapers(records), ['unchanged', 'unchanged', 'unchanged']);
   assert.equal((await store.stats()).papers, 3);
+  assert.equal(await store.paperCount(), 3);
   await store.close();
 });
 
