@@ -95,13 +95,6 @@ export interface SavedIndex extends VectorIndex {
   save(path: string): Promise<void>;
 }
 
-/**
- * Vectors as int8, one scale per dimension (its largest magnitude in the first batch, with
- * headroom; later values beyond it are clamped), scanned in full for each query. The query is
- * multiplied by the scales, so the int8 inner product ranks as the f32 one does, to rounding.
- * Similarities returned are from the dequantized vectors (about 1e-3 off); callers that need
- * exact ones re-score the best few.
- */
 /** Reads exactly `into.length` bytes at `position`, or says the file is cut short. */
 async function readAt<T extends Uint8Array>(file: FileHandle, path: string, into: T, position: number): Promise<T> {
   for (let got = 0; got < into.length; ) {
@@ -112,6 +105,13 @@ async function readAt<T extends Uint8Array>(file: FileHandle, path: string, into
   return into;
 }
 
+/**
+ * Vectors as int8, one scale per dimension (its largest magnitude in the first batch, with
+ * headroom; later values beyond it are clamped), scanned in full for each query. The query is
+ * multiplied by the scales, so the int8 inner product ranks as the f32 one does, to rounding.
+ * Similarities returned are from the dequantized vectors (about 1e-3 off); callers that need
+ * exact ones re-score the best few.
+ */
 export class QuantizedIndex implements SavedIndex {
   private rows = 0;
   private matrix: Int8Array;
