@@ -1,8 +1,9 @@
 // npm run eval:search -- DIR [--split NAME] [--json] [--embedder SPEC | --dimensions N] [--meaning-weight W]
 // Loads a BEIR-layout relevance set into a fresh Paperboy store, builds the meaning index the way
-// `paperboy index build` does (the built-in LSA, or any embedder `--embedder` names as it would), runs every query through the product's own search
-// (query parser, BM25, vectors, fusion) and prints nDCG@10, Recall@100 and MRR@10 for keyword,
-// meaning and hybrid ranking. Tune only on a train split; report on a test split.
+// `paperboy index build` does (the built-in LSA, or the embedder `--embedder` names), runs every
+// query through the product's own search (query parser, BM25, vectors, fusion) and prints nDCG@10,
+// Recall@100 and MRR@10 for keyword, meaning and hybrid ranking. Tune only on a train split;
+// report on a test split.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
