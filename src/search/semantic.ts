@@ -247,8 +247,16 @@ export class SemanticSearch {
   private async openIndex(model: string, dimensions: number): Promise<{ index: SavedIndex; path: string; existed: boolean }> {
     const quantized = this.indexPath(model);
     const hnsw = this.indexPath(model, 'hnsw');
-    if (existsSync(quantized)) return { index: await QuantizedIndex.load(quantized, dimensions), path: quantized, existed: true };
-    if (existsSync(hnsw)) return { index: HnswIndex.load(hnsw, dimensions, this.options.hnsw), path: hnsw, existed: true };
+    try {
+      if (existsSync(quantized)) return { index: await QuantizedIndex.load(quantized, dimensions), path: quantized, existed: true };
+      if (existsSync(hnsw)) return { index: HnswIndex.load(hnsw, dimensions, this.options.hnsw), path: hnsw, existed: true };
+    } catch (err) {
+      // The vectors are in the database: an unreadable index file (cut short by a full disk, say)
+      // is only a cache of them, rebuilt as if it were missing.
+      this.log(`The meaning index file could not be read (${(err as Error).message}); rebuilding it from the stored vectors.`);
+      await rm(quantized, { force: true });
+      await rm(hnsw, { force: true });
+    }
     const papers = await this.store.paperCount();
     return papers > QUANTIZED_MAX
       ? { index: new HnswIndex(dimensions, this.options.hnsw), path: hnsw, existed: false }

@@ -2,7 +2,7 @@
 // and without a model, building, catching up, reopening, rebuilding a lost index file, replacing a
 // model, cleaning up an interrupted build, and seeing what another process did.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, mock, test } from 'node:test';
 import type { PaperRecord } from '../../src/paper/types.ts';
@@ -258,6 +258,20 @@ describe('catching up, reopening and other processes', () => {
     assert.deepEqual(await neighbours(rebuilt, QUERIES), await neighbours(semantic, QUERIES));
     const third = await hub.open();
     assert.equal(third.indexSize(), PAPER_COUNT);
+  });
+
+  test('an index file cut short is rebuilt from stored vectors on open, and says so', async () => {
+    const { hub, semantic } = await built();
+    const path = join(hub.indexDir, indexFile(semantic.model!.name));
+    truncateSync(path, statSync(path).size - 10);
+    const lines: string[] = [];
+    const rebuilt = await hub.open(hub.store, { log: (l) => lines.push(l) });
+    assert.equal(rebuilt.model?.name, semantic.model!.name, 'meaning search stays on');
+    assert.equal(rebuilt.indexSize(), PAPER_COUNT);
+    assert.deepEqual(await neighbours(rebuilt, QUERIES), await neighbours(semantic, QUERIES));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /could not be read .*cut short.*rebuilding it from the stored vectors/);
+    assert.equal((await hub.open()).indexSize(), PAPER_COUNT, 'the rebuilt file is whole');
   });
 
   test('a missing model file turns meaning search off with a message, instead of failing to open', async () => {
