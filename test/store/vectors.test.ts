@@ -186,6 +186,32 @@ describe('store.vectors', () => {
     assert.deepEqual(await v.get('m', key('2401.00003')), vec(0, 1));
   });
 
+  test('the pending count sees what another connection (an import) and this one write, asked again and again', async () => {
+    const path = freshPath();
+    const server = await openSqliteStore(path);
+    const importer = await openSqliteStore(path);
+    try {
+      await server.upsertPapers(PAPERS.slice(0, 3));
+      await server.vectors.saveModel({ name: 'm', dimensions: 2, config: {}, state: 'ready' });
+      const all = await server.vectors.pending('m', 0, 100);
+      await server.vectors.put('m', all.map((p) => ({ key: p.key, changedAt: p.changedAt, vector: vec(1, 0) })));
+      assert.equal(await server.vectors.countPending('m'), 0);
+      assert.equal(await server.vectors.countPending('m'), 0, 'asked again with nothing changed');
+      await importer.upsertPapers(PAPERS.slice(3, 5));
+      assert.equal(await server.vectors.countPending('m'), 2, 'another connection committed two papers');
+      await importer.vectors.put('m', (await importer.vectors.pending('m', 0, 100)).map((p) => ({ key: p.key, changedAt: p.changedAt, vector: vec(0, 1) })));
+      assert.equal(await server.vectors.countPending('m'), 0, 'and embedded them');
+      await server.upsertPapers([PAPERS[5]!]);
+      assert.equal(await server.vectors.countPending('m'), 1, 'this connection added one');
+      await importer.vectors.dropModel('m');
+      await importer.vectors.saveModel({ name: 'm', dimensions: 2, config: {}, state: 'ready' });
+      assert.equal(await server.vectors.countPending('m'), 6, 'the model was dropped and made again elsewhere');
+    } finally {
+      await importer.close();
+      await server.close();
+    }
+  });
+
   test('an edit in the same millisecond as the embedding is still pending afterwards', async () => {
     const v = store.vectors;
     await v.saveModel({ name: 'm', dimensions: 2, config: {}, state: 'building' });
