@@ -55,6 +55,10 @@ export interface AccountStore {
   /** Signs a user out everywhere. */
   deleteSessions(userKey: number): Promise<void>;
 
+  /** Which personal-feed address is current; resetting it retires the old address at once. */
+  feedGeneration(userKey: number): Promise<number>;
+  resetFeed(userKey: number): Promise<number>;
+
   audit(entry: { actorKey?: number; action: string; target: string; detail?: string; now: string }): Promise<void>;
   auditLog(options?: { limit?: number; offset?: number }): Promise<AuditEntry[]>;
 }

@@ -76,6 +76,11 @@ export interface CommunityStore {
   /** Which of a user's collections hold each of some papers (for the "add to collection" menus), in one query. */
   collectionsHolding(userKey: number, paperIds: string[]): Promise<Map<string, number[]>>;
 
+  /** Papers added to a collection in (from, to], newest first: what a collection's digest sends. */
+  collectionAdditions(collectionKey: number, from: string, to: string, limit: number): Promise<PaperSummary[]>;
+  /** The row keys of the papers a reader upvoted and saved to collections: what "papers like mine" learns from. */
+  readerSignals(userKey: number): Promise<{ upvoted: number[]; saved: number[] }>;
+
   /** A user's activity, newest first, for the profile page. */
   votedBy(userKey: number, options?: { limit?: number }): Promise<PaperSummary[]>;
   submittedBy(userKey: number, options?: { limit?: number }): Promise<PaperSummary[]>;

@@ -336,4 +336,89 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX paper_vectors_changed ON paper_vectors (model, paper_pk, source_changed_at);
   `,
+  // 7: delivery. People subscribe an address (a subscriber) to digests of one kind each; a
+  // subscription is pending until its emailed link confirms it. Composed editions wait in an outbox
+  // keyed by (subscription, edition), so a digest is composed once and sent until the SMTP server
+  // accepts it. Leases keep background work to one process at a time; rate-limit hits and the
+  // hub's link-signing secret (in meta) live here too, so several processes agree on them.
+  `
+  CREATE TABLE subscribers (
+    pk         INTEGER PRIMARY KEY,
+    email      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE subscriptions (
+    pk                 INTEGER PRIMARY KEY,
+    subscriber_pk      INTEGER NOT NULL REFERENCES subscribers (pk) ON DELETE CASCADE,
+    user_pk            INTEGER REFERENCES users (pk) ON DELETE CASCADE, -- whose reading a personal digest follows
+    kind               TEXT NOT NULL CHECK (kind IN ('trending', 'search', 'author', 'collection', 'personal')),
+    target             TEXT NOT NULL DEFAULT '',  -- the query, the author, the collection's key; '' for trending and personal
+    frequency          TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+    send_hour          INTEGER NOT NULL CHECK (send_hour BETWEEN 0 AND 23),   -- in time_zone
+    weekday            INTEGER NOT NULL DEFAULT 1 CHECK (weekday BETWEEN 1 AND 7), -- ISO, Monday = 1; weekly only
+    time_zone          TEXT NOT NULL,             -- IANA, e.g. Europe/Berlin
+    max_papers         INTEGER NOT NULL DEFAULT 10,
+    state              TEXT NOT NULL CHECK (state IN ('pending', 'active', 'paused', 'ended')),
+    paused_reason      TEXT,
+    confirm_token_hash TEXT UNIQUE,               -- sha256 hex of the emailed confirmation token
+    confirm_expires_at TEXT,
+    created_at         TEXT NOT NULL,
+    confirmed_at       TEXT,
+    updated_at         TEXT NOT NULL,
+    ended_at           TEXT,
+    next_due_at        TEXT,                      -- when the next edition is due; NULL: to be scheduled
+    covered_to         TEXT                       -- papers added up to here were considered by the last edition
+  );
+  CREATE UNIQUE INDEX subscriptions_live ON subscriptions (subscriber_pk, kind, target) WHERE state <> 'ended';
+  CREATE INDEX subscriptions_due ON subscriptions (next_due_at) WHERE state = 'active';
+  CREATE INDEX subscriptions_user ON subscriptions (user_pk) WHERE user_pk IS NOT NULL;
+
+  -- What an edition says, stored once however many subscribers get the same papers.
+  CREATE TABLE digest_contents (
+    hash       TEXT PRIMARY KEY,                  -- sha256 hex of body
+    body       TEXT NOT NULL,                     -- JSON: DigestContent (src/digest/content.ts)
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE digest_outbox (
+    subscription_pk INTEGER NOT NULL REFERENCES subscriptions (pk) ON DELETE CASCADE,
+    edition         TEXT NOT NULL,                -- 2026-12-07 (daily) or 2026-W49 (weekly), in the subscriber's time zone
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'skipped', 'failed', 'bounced', 'cancelled')),
+    message_id      TEXT NOT NULL,                -- the same on every attempt, so a resent copy is recognisably the same mail
+    recipient       TEXT NOT NULL,
+    content_hash    TEXT REFERENCES digest_contents (hash),
+    papers          INTEGER NOT NULL DEFAULT 0,
+    detail          TEXT,                         -- why it was skipped, or the last SMTP answer
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    created_at      TEXT NOT NULL,
+    sent_at         TEXT,
+    PRIMARY KEY (subscription_pk, edition)
+  );
+  CREATE INDEX digest_outbox_queued ON digest_outbox (next_attempt_at) WHERE state = 'queued';
+
+  -- "More like this" (+1) and "fewer like this" (-1) from a digest; the personal digest reads them.
+  CREATE TABLE digest_feedback (
+    subscriber_pk INTEGER NOT NULL REFERENCES subscribers (pk) ON DELETE CASCADE,
+    paper_pk      INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    verdict       INTEGER NOT NULL CHECK (verdict IN (-1, 1)),
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (subscriber_pk, paper_pk)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,                  -- e.g. digests, github-stars
+    owner      TEXT NOT NULL,                     -- host:pid:random of the process holding it
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE rate_limit_hits (
+    bucket TEXT NOT NULL,                         -- e.g. subscribe-ip:127.0.0.1
+    at     TEXT NOT NULL
+  );
+  CREATE INDEX rate_limit_hits_bucket ON rate_limit_hits (bucket, at);
+
+  -- Personal feeds are addressed by a token signed with the hub's secret; bumping this retires the old one.
+  ALTER TABLE users ADD COLUMN feed_generation INTEGER NOT NULL DEFAULT 0;
+  -- Digests and feeds look for papers that entered the hub in a window.
+  CREATE INDEX papers_added_at ON papers (added_at);
+  `,
 ];

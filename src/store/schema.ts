@@ -120,6 +120,7 @@ export interface UsersTable {
   role: 'member' | 'moderator' | 'admin';
   banned_at: string | null;
   created_at: string;
+  feed_generation: Generated<number>;
 }
 
 export interface SignInTokensTable {
@@ -205,6 +206,74 @@ export interface GithubStarSamplesTable {
   stars: number;
 }
 
+export interface SubscribersTable {
+  pk: Generated<number>;
+  email: string;
+  created_at: string;
+}
+
+export interface SubscriptionsTable {
+  pk: Generated<number>;
+  subscriber_pk: number;
+  user_pk: number | null;
+  kind: 'trending' | 'search' | 'author' | 'collection' | 'personal';
+  target: string;
+  frequency: 'daily' | 'weekly';
+  send_hour: number;
+  weekday: number;
+  time_zone: string;
+  max_papers: number;
+  state: 'pending' | 'active' | 'paused' | 'ended';
+  paused_reason: string | null;
+  confirm_token_hash: string | null;
+  confirm_expires_at: string | null;
+  created_at: string;
+  confirmed_at: string | null;
+  updated_at: string;
+  ended_at: string | null;
+  next_due_at: string | null;
+  covered_to: string | null;
+}
+
+export interface DigestContentsTable {
+  hash: string;
+  body: string;
+  created_at: string;
+}
+
+export interface DigestOutboxTable {
+  subscription_pk: number;
+  edition: string;
+  state: 'queued' | 'sent' | 'skipped' | 'failed' | 'bounced' | 'cancelled';
+  message_id: string;
+  recipient: string;
+  content_hash: string | null;
+  papers: number;
+  detail: string | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface DigestFeedbackTable {
+  subscriber_pk: number;
+  paper_pk: number;
+  verdict: -1 | 1;
+  created_at: string;
+}
+
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  expires_at: string;
+}
+
+export interface RateLimitHitsTable {
+  bucket: string;
+  at: string;
+}
+
 export interface Database {
   meta: MetaTable;
   papers: PapersTable;
@@ -229,4 +298,11 @@ export interface Database {
   collection_items: CollectionItemsTable;
   github_repos: GithubReposTable;
   github_star_samples: GithubStarSamplesTable;
+  subscribers: SubscribersTable;
+  subscriptions: SubscriptionsTable;
+  digest_contents: DigestContentsTable;
+  digest_outbox: DigestOutboxTable;
+  digest_feedback: DigestFeedbackTable;
+  leases: LeasesTable;
+  rate_limit_hits: RateLimitHitsTable;
 }

@@ -94,6 +94,8 @@ export class SqliteAccounts implements AccountStore {
       touchSession: db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?'),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
       deleteSessions: db.prepare('DELETE FROM sessions WHERE user_pk = ?'),
+      feedGeneration: db.prepare('SELECT feed_generation FROM users WHERE pk = ?').pluck(),
+      resetFeed: db.prepare('UPDATE users SET feed_generation = feed_generation + 1 WHERE pk = ? RETURNING feed_generation').pluck(),
       audit: db.prepare('INSERT INTO audit_log (at, actor_pk, action, target, detail) VALUES (@now, @actorKey, @action, @target, @detail)'),
       auditLog: db.prepare(`SELECT a.*, u.name AS actor_name FROM audit_log a LEFT JOIN users u ON u.pk = a.actor_pk
                             ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?`),
@@ -198,6 +200,14 @@ export class SqliteAccounts implements AccountStore {
     this.s.deleteSessions.run(userKey);
   }
 
+  async feedGeneration(userKey: number): Promise<number> {
+    return (this.s.feedGeneration.get(userKey) as number | undefined) ?? 0;
+  }
+
+  async resetFeed(userKey: number): Promise<number> {
+    return this.s.resetFeed.get(userKey) as number;
+  }
+
   async audit(entry: { actorKey?: number; action: string; target: string; detail?: string; now: string }): Promise<void> {
     this.s.audit.run({ now: entry.now, actorKey: entry.actorKey ?? null, action: entry.action, target: entry.target, detail: entry.detail ?? null });
   }
@@ -215,6 +225,6 @@ export class SqliteAccounts implements AccountStore {
 }
 
 /** Addresses are kept trimmed and lowercase, so counts and look-ups agree however they were typed. */
-function normaliseEmail(email: string): string {
+export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -90,6 +90,12 @@ export class SqliteCommunity implements CommunityStore {
                                     ORDER BY i.added_at DESC, p.pk DESC LIMIT ? OFFSET ?`),
       collectionsHolding: db.prepare(`SELECT p.id, k.pk FROM collections k JOIN collection_items i ON i.collection_pk = k.pk JOIN papers p ON p.pk = i.paper_pk
                                       WHERE k.user_pk = ? AND p.id IN (SELECT value FROM json_each(?)) ORDER BY k.pk`),
+      collectionAdditions: db.prepare(`SELECT p.* FROM collection_items i JOIN papers p ON p.pk = i.paper_pk
+                                        WHERE i.collection_pk = ? AND i.added_at > ? AND i.added_at <= ? AND ${VISIBLE}
+                                        ORDER BY i.added_at DESC, p.pk DESC LIMIT ?`),
+      upvotedKeys: db.prepare(`SELECT v.paper_pk FROM votes v JOIN papers p ON p.pk = v.paper_pk WHERE v.user_pk = ? AND ${VISIBLE} ORDER BY v.created_at, v.paper_pk`).pluck(),
+      savedKeys: db.prepare(`SELECT DISTINCT i.paper_pk FROM collections k JOIN collection_items i ON i.collection_pk = k.pk JOIN papers p ON p.pk = i.paper_pk
+                             WHERE k.user_pk = ? AND ${VISIBLE} ORDER BY i.paper_pk`).pluck(),
       votedBy: db.prepare(`SELECT p.* FROM votes v JOIN papers p ON p.pk = v.paper_pk WHERE v.user_pk = ? AND ${VISIBLE} ORDER BY v.created_at DESC, p.pk DESC LIMIT ?`),
       submittedBy: db.prepare(`SELECT p.* FROM submissions s JOIN papers p ON p.pk = s.paper_pk WHERE s.user_pk = ? AND ${VISIBLE} ORDER BY s.submitted_at DESC, p.pk DESC LIMIT ?`),
       hidePaper: db.prepare('UPDATE papers SET hidden_at = ? WHERE pk = ?'),
@@ -241,6 +247,14 @@ export class SqliteCommunity implements CommunityStore {
       (holding.get(r.id) ?? holding.set(r.id, []).get(r.id)!).push(r.pk);
     }
     return holding;
+  }
+
+  async collectionAdditions(collectionKey: number, from: string, to: string, limit: number): Promise<PaperSummary[]> {
+    return this.summaries(this.s.collectionAdditions.all(collectionKey, from, to, limit) as PaperRow[]);
+  }
+
+  async readerSignals(userKey: number): Promise<{ upvoted: number[]; saved: number[] }> {
+    return { upvoted: this.s.upvotedKeys.all(userKey) as number[], saved: this.s.savedKeys.all(userKey) as number[] };
   }
 
   async votedBy(userKey: number, options: { limit?: number } = {}): Promise<PaperSummary[]> {

@@ -14,12 +14,15 @@ import { SqliteVectors } from './sqlite-vectors.ts';
 import { COLUMN_WEIGHTS, COMMON_WORD_SHARE, PRUNE_ABOVE_PAPERS, SqliteKeywordIndex, type ScoredList } from './sqlite-keywords.ts';
 import { SqliteAccounts } from './sqlite-accounts.ts';
 import { SqliteCommunity } from './sqlite-community.ts';
+import { SqliteShared } from './sqlite-shared.ts';
 import { SqliteSignals } from './sqlite-signals.ts';
+import { SqliteSubscriptions } from './sqlite-subscriptions.ts';
 import type { Database, PapersTable } from './schema.ts';
 import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch, contentWords, quote } from './fts.ts';
 import {
   MARK_END,
   MARK_START,
+  type AuthorPapers,
   type DayCount,
   type HarvestState,
   type IngestRun,
@@ -96,6 +99,8 @@ class SqliteStore implements Store {
   readonly accounts: SqliteAccounts;
   readonly community: SqliteCommunity;
   readonly signals: SqliteSignals;
+  readonly subscriptions: SqliteSubscriptions;
+  readonly shared: SqliteShared;
   private readonly vocab: ReturnType<typeof prepareVocabulary>;
   private counted = { at: 0, n: 0 };
   private readonly stemCache = new Map<string, string[]>();
@@ -108,6 +113,8 @@ class SqliteStore implements Store {
     this.accounts = new SqliteAccounts(db);
     this.community = new SqliteCommunity(db, (rows) => this.summaries(rows));
     this.signals = new SqliteSignals(db);
+    this.subscriptions = new SqliteSubscriptions(db);
+    this.shared = new SqliteShared(db);
     this.vocab = prepareVocabulary(db);
   }
 
@@ -270,6 +277,7 @@ class SqliteStore implements Store {
         githubRepo: hf?.github_repo ?? undefined,
         githubStars: hf?.github_stars ?? undefined,
         projectPage: r.project_page ?? undefined,
+        ...(hf?.ai_summary ? { aiSummary: hf.ai_summary } : {}),
       };
     });
   }
@@ -463,6 +471,30 @@ class SqliteStore implements Store {
     return keys.filter((k) => kept.has(k));
   }
 
+  async keywordScores(keys: number[], query: SearchQuery): Promise<Map<number, number>> {
+    if (keys.length === 0) return new Map();
+    const match = buildMatch(query, { any: true });
+    if (match === undefined) return new Map((await this.filterKeys(keys, query)).map((k) => [k, 0]));
+    const { where, params } = filterSql(query);
+    const rows = this.db
+      .prepare(`SELECT papers_fts.rowid AS key, -${BM25} AS score FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid
+                WHERE papers_fts MATCH ? AND papers_fts.rowid IN (SELECT value FROM json_each(?))${where}`)
+      .all(match, JSON.stringify(keys), ...params) as { key: number; score: number }[];
+    return new Map(rows.map((r) => [r.key, r.score]));
+  }
+
+  async newPaperKeys(from: string, to: string, listedSince: string): Promise<number[]> {
+    return this.statements.newPaperKeys.all({ from, to, listedSince }) as number[];
+  }
+
+  async authorPapers(name: string, options: { limit?: number; offset?: number } = {}): Promise<AuthorPapers | undefined> {
+    const author = this.statements.findAuthorByName.get(normalizeAuthorName(name) || name) as { pk: number; name: string } | undefined;
+    if (!author) return undefined;
+    const total = this.statements.countAuthorPapers.get(author.pk) as number;
+    const rows = this.statements.authorPapers.all(author.pk, options.limit ?? 50, options.offset ?? 0) as PaperRow[];
+    return { name: author.name, total, papers: await this.summaries(rows) };
+  }
+
   async hitsForKeys(keys: number[], query: SearchQuery): Promise<SearchHit[]> {
     if (keys.length === 0) return [];
     const list = keys.map(Number).join(',');
@@ -609,6 +641,11 @@ function prepareWrites(db: BetterSqlite3.Database) {
     authorsOf: db.prepare('SELECT name FROM paper_authors WHERE paper_pk = ? ORDER BY position'),
     linksOf: db.prepare('SELECT url FROM paper_links WHERE paper_pk = ? ORDER BY url'),
     hfOf: db.prepare('SELECT * FROM hf_signals WHERE paper_pk = ?'),
+    newPaperKeys: db.prepare(`SELECT p.pk FROM papers p WHERE p.added_at > @from AND p.added_at <= @to AND p.listed_at >= @listedSince AND ${VISIBLE} ORDER BY p.pk`).pluck(),
+    findAuthorByName: db.prepare('SELECT pk, name FROM authors WHERE normalized = ?'),
+    countAuthorPapers: db.prepare(`SELECT count(*) FROM paper_authors pa JOIN papers p ON p.pk = pa.paper_pk WHERE pa.author_pk = ? AND ${VISIBLE}`).pluck(),
+    authorPapers: db.prepare(`SELECT p.* FROM paper_authors pa JOIN papers p ON p.pk = pa.paper_pk WHERE pa.author_pk = ? AND ${VISIBLE}
+                              ORDER BY coalesce(p.published_at, p.listed_at) DESC, p.pk DESC LIMIT ? OFFSET ?`),
   };
 }
 

@@ -4,7 +4,9 @@
 import type { HfSignals, PaperRecord, RecordError, VersionRecord } from '../paper/types.ts';
 import type { AccountStore } from './accounts.ts';
 import type { CommunityStore } from './community.ts';
+import type { SharedStore } from './shared.ts';
 import type { SignalStore } from './signals.ts';
+import type { SubscriptionStore } from './subscriptions.ts';
 
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -25,6 +27,8 @@ export interface PaperSummary {
   githubRepo?: string;
   githubStars?: number;
   projectPage?: string;
+  /** Hugging Face's one-sentence summary, when imported. */
+  aiSummary?: string;
 }
 
 /** Everything known about a paper, for its own page and the JSON API. */
@@ -168,6 +172,13 @@ export interface VectorStore {
   texts(afterKey: number, limit: number): Promise<PaperText[]>;
 }
 
+export interface AuthorPapers {
+  /** The name as first seen in this hub. */
+  name: string;
+  total: number;
+  papers: PaperSummary[];
+}
+
 export interface DayCount {
   day: string;                 // YYYY-MM-DD
   count: number;
@@ -254,6 +265,23 @@ export interface Store {
   readonly community: CommunityStore;
   /** What trending reads: hub votes, source upvotes and GitHub stars over time. */
   readonly signals: SignalStore;
+  /** Digest subscriptions, their outbox and readers' feedback from mails. */
+  readonly subscriptions: SubscriptionStore;
+  /** Leases, rate limits and secrets that every process on this database shares. */
+  readonly shared: SharedStore;
+
+  /** An author's papers, newest first, by any spelling of the name (see paper/text.ts); undefined for an unknown author. */
+  authorPapers(name: string, options?: { limit?: number; offset?: number }): Promise<AuthorPapers | undefined>;
+  /**
+   * The keys of visible papers that entered the hub in (from, to] and were listed since `listedSince`
+   * (so an import of old papers is not news), in key order: what digests call new papers.
+   */
+  newPaperKeys(from: string, to: string, listedSince: string): Promise<number[]>;
+  /**
+   * BM25 of the given papers for a query's words (higher is better), for those that match any of its
+   * words and pass its filters, phrases, authors and exclusions; the others are absent.
+   */
+  keywordScores(keys: number[], query: SearchQuery): Promise<Map<number, number>>;
 
   /** Papers sharing the most distinctive words of a paper's title and abstract. */
   similarByKeywords(id: string, limit?: number): Promise<PaperSummary[]>;
