@@ -31,6 +31,12 @@ export interface Config {
   githubToken: string;
   /** Minutes between samples of linked repositories' stars; 0 turns sampling off. */
   githubSampleMinutes: number;
+  /** Minutes between `serve`'s looks for digests that are due; 0 leaves digests to `paperboy digest run` (cron). */
+  digestMinutes: number;
+  /** DKIM signing of every mail, when a key file is given: the domain, selector and PEM file. */
+  dkimDomain: string;
+  dkimSelector: string;
+  dkimKeyFile: string;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +83,10 @@ const SETTINGS = {
   githubApiUrl: { env: 'PAPERBOY_GITHUB_API_URL', fallback: 'https://api.github.com', parse: (s) => httpUrl(s)?.replace(/\/+$/, ''), expects: 'an http(s) URL' },
   githubToken: { env: 'PAPERBOY_GITHUB_TOKEN', fallback: '', parse: (s) => s.trim(), expects: 'a GitHub token, or empty' },
   githubSampleMinutes: { env: 'PAPERBOY_GITHUB_SAMPLE_MINUTES', fallback: '60', parse: (s) => wholeNumber(s, 0, 10_080), expects: 'a whole number of minutes from 0 (off) to 10080' },
+  digestMinutes: { env: 'PAPERBOY_DIGEST_MINUTES', fallback: '1', parse: (s) => wholeNumber(s, 0, 1440), expects: 'a whole number of minutes from 0 (digests only by `paperboy digest run`) to 1440' },
+  dkimDomain: { env: 'PAPERBOY_DKIM_DOMAIN', fallback: '', parse: (s) => (s === '' || /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(s.trim()) ? s.trim() : undefined), expects: 'the domain mails are signed for, e.g. example.org, or empty' },
+  dkimSelector: { env: 'PAPERBOY_DKIM_SELECTOR', fallback: 'paperboy', parse: (s) => (/^[a-z0-9][a-z0-9._-]*$/i.test(s.trim()) ? s.trim() : undefined), expects: 'a DKIM selector, e.g. paperboy (the DNS record is at paperboy._domainkey.DOMAIN)' },
+  dkimKeyFile: { env: 'PAPERBOY_DKIM_KEY_FILE', fallback: '', parse: (s) => (s.trim() ? resolve(s.trim()) : ''), expects: 'the path of a PEM private key, or empty for no DKIM signing' },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
@@ -91,6 +101,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       problems.push(`${where} must be ${setting.expects} (got ${JSON.stringify(raw)}).`);
     }
     config[key] = value;
+  }
+  if (Boolean(config.dkimKeyFile) !== Boolean(config.dkimDomain) && problems.length === 0) {
+    problems.push('DKIM signing needs both PAPERBOY_DKIM_DOMAIN and PAPERBOY_DKIM_KEY_FILE (or neither).');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as Config;

@@ -1,6 +1,11 @@
 // What every command needs: settings, an open store, an HTTP client for live sources,
 // and a way to fail with a one-line reason.
+import { readFileSync } from 'node:fs';
 import { loadConfig, type Config, type ConfigFlags } from '../config.ts';
+import { hubLinkSigner } from '../digest/links.ts';
+import { createMailer, type DkimSettings, type Mailer } from '../digest/mailer.ts';
+import type { DigestRunContext } from '../digest/run.ts';
+import { centroidRecommender } from '../rank/personal.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPoliteClient, type PoliteClient } from '../ingest/http.ts';
@@ -37,6 +42,37 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
 
 export function arxivClient(config: Config, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): PoliteClient {
   return createPoliteClient({ userAgent: config.userAgent, minDelayMs: config.politeDelaySeconds * 1000, log });
+}
+
+/** The address people reach the hub at: PAPERBOY_BASE_URL, else where `serve` listens. */
+export function baseUrlFor(config: Config): string {
+  return config.baseUrl || `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
+}
+
+/** SMTP (pooled for digests when asked) with DKIM when configured, or the log. */
+export function mailerFor(config: Config, log: (line: string) => void, options: { pool?: boolean } = {}): Mailer {
+  let dkim: DkimSettings | undefined;
+  if (config.dkimKeyFile) {
+    try {
+      dkim = { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: readFileSync(config.dkimKeyFile, 'utf8') };
+    } catch (error) {
+      throw new UserError(`PAPERBOY_DKIM_KEY_FILE cannot be read (${(error as Error).message}); give the path of a PEM private key, or leave it empty.`, 2);
+    }
+  }
+  return createMailer({ ...config, dkim }, log, options);
+}
+
+/** What a digest run needs: the store and search, a recommender, a pooled mailer and the signed links. */
+export async function digestContextFor(store: Store, semantic: SemanticSearch, config: Config, mailer: Mailer): Promise<DigestRunContext> {
+  return {
+    store,
+    semantic,
+    recommender: centroidRecommender(store, semantic),
+    mailer,
+    signer: await hubLinkSigner(store.shared),
+    siteName: config.siteName,
+    baseUrl: baseUrlFor(config),
+  };
 }
 
 /** Model and vector-index files live in a folder beside the database file. */

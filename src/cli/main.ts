@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { UserError } from './context.ts';
+import { registerDigest } from './digest.ts';
 import { registerFetch } from './fetch.ts';
 import { registerGithub } from './github.ts';
 import { registerHarvest } from './harvest.ts';
@@ -25,6 +26,7 @@ const program = new Command()
 for (const register of [registerServe, registerIngest, registerHarvest, registerFetch, registerSearch, registerIndex, registerModels, registerStats]) register(program);
 registerGithub(program);
 registerUsers(program);
+registerDigest(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import type { PaperRecord } from '../paper/types.ts';
-import { createMailer } from '../digest/mailer.ts';
+import { describeRun, runDigests } from '../digest/run.ts';
+import { every, type PeriodicJob } from '../jobs/periodic.ts';
+import { processOwner, withLease } from '../jobs/lease.ts';
 import { createGithubClient, sampleStars } from '../ingest/github.ts';
 import { categoriesToOaiSets, harvestOai } from '../ingest/oai-harvest.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
@@ -9,7 +11,7 @@ import type { Store } from '../store/store.ts';
 import { buildApp } from '../web/app.ts';
 import { DEFAULT_LSA_DIMENSIONS } from '../search/embedder-config.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
-import { arxivClient, configFrom, keepKeywordIndexCurrent, openSemantic, type GlobalFlags } from './context.ts';
+import { arxivClient, baseUrlFor, configFrom, digestContextFor, keepKeywordIndexCurrent, mailerFor, openSemantic, type GlobalFlags } from './context.ts';
 
 const EMPTY_HINT = 'This hub has no papers yet. Import some with `npx paperboy ingest PATH` (Hugging Face daily-papers JSON, arXiv OAI-PMH XML, the Kaggle arXiv dump) or `npx paperboy harvest --from YYYY-MM-DD --set cs`.';
 
@@ -38,7 +40,8 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
   const transport = process.stdout.isTTY ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } : undefined;
   let log: (line: string) => void = () => {};
   const semantic = await openSemantic(store, config, (line) => log(line));
-  const mailer = createMailer(config, (line) => log(line));
+  const mailer = mailerFor(config, (line) => log(line));
+  const digestMailer = mailerFor(config, (line) => log(line), { pool: true });
   const app = await buildApp({
     store,
     semantic,
@@ -46,7 +49,7 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     siteName: config.siteName,
     emptyStateHint: EMPTY_HINT,
     community: {
-      baseUrl: config.baseUrl || `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`,
+      baseUrl: baseUrlFor(config),
       mailer,
       submitWindowDays: config.submitWindowDays,
       submissionsPerDay: config.submissionsPerDay,
@@ -54,11 +57,21 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     },
   });
   log = (line) => app.log.info(line);
-  const timers = [setInterval(() => void keepIndexCurrent(store, semantic, options.index, log), REFRESH_MS).unref()];
-  if (config.githubSampleMinutes > 0) timers.push(sampleStarsEvery(store, config, log));
+  const owner = processOwner();
+  const jobs: PeriodicJob[] = [every(REFRESH_MS, () => keepIndexCurrent(store, semantic, options.index, log), { onError: failedTo('Index upkeep failed', log) })];
+  if (config.githubSampleMinutes > 0) jobs.push(sampleStarsEvery(store, config, owner, log));
+  if (config.digestMinutes > 0) {
+    const digests = await digestContextFor(store, semantic, config, digestMailer);
+    jobs.push(every(config.digestMinutes * 60_000, async () => {
+      const outcome = await runDigests(digests, { owner });
+      // Quiet when there was nothing to do: this runs every minute.
+      if (outcome.ran && (outcome.value.compose.due > 0 || outcome.value.send.sent + outcome.value.send.retrying + outcome.value.send.failed + outcome.value.send.bounced > 0 || outcome.value.send.stopped)) log(describeRun(outcome.value));
+    }, { firstAfterMs: FIRST_DIGEST_RUN_MS, onError: failedTo('Digests could not be sent', log) }));
+  }
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: shutting down`);
-    for (const timer of timers) clearInterval(timer);
+    await Promise.all(jobs.map((job) => job.stop()));
+    digestMailer.close();
     await app.close();
     await semantic.close();
     await store.close();
@@ -74,7 +87,7 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     throw err;
   }
   const papers = await store.paperCount();
-  app.log.info(`Paperboy serves ${papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; sign-in mails go to ${mailer.describe}`);
+  app.log.info(`Paperboy serves ${papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; mails go to ${mailer.describe}; ${config.digestMinutes > 0 ? `digests are checked every ${config.digestMinutes} min` : 'digests are left to `paperboy digest run`'}`);
   const harvest = papers === 0 && options.harvest && config.harvestDays > 0 ? harvestRecent(store, config, log) : Promise.resolve();
   void harvest.then(() => keepIndexCurrent(store, semantic, options.index, log));
 }
@@ -82,24 +95,26 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
 /** Repositories asked about per round: GitHub allows 60 requests an hour without a token. */
 const GITHUB_ROUND = 50;
 const FIRST_GITHUB_ROUND_MS = 60_000;
+const GITHUB_LEASE_MS = 10 * 60_000;
+/** Soon after start, so digests that fell due while the hub was down go out. */
+const FIRST_DIGEST_RUN_MS = 10_000;
 
-/** Samples linked repositories' stars for trending, one round every few minutes, in the background. */
-function sampleStarsEvery(store: Store, config: Config, log: (line: string) => void): NodeJS.Timeout {
+/**
+ * Samples linked repositories' stars for trending, one round every so often, in the background;
+ * under a lease, so that several servers on one database share GitHub's rate limit instead of each
+ * spending it.
+ */
+function sampleStarsEvery(store: Store, config: Config, owner: string, log: (line: string) => void): PeriodicJob {
   const client = createGithubClient({ apiUrl: config.githubApiUrl, token: config.githubToken || undefined, userAgent: config.userAgent });
-  let running = false;
   const round = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await sampleStars(store.signals, client, { limit: GITHUB_ROUND, log: (line) => log(`GitHub stars: ${line}`) });
-    } catch (err) {
-      log(`GitHub stars could not be sampled: ${(err as Error).message}`);
-    } finally {
-      running = false;
-    }
+    await withLease(store.shared, 'github-stars', { owner, ttlMs: GITHUB_LEASE_MS }, () => sampleStars(store.signals, client, { limit: GITHUB_ROUND, log: (line) => log(`GitHub stars: ${line}`) }));
   };
-  setTimeout(() => void round(), FIRST_GITHUB_ROUND_MS).unref(); // soon after start, not an hour later
-  return setInterval(() => void round(), config.githubSampleMinutes * 60_000).unref();
+  // Soon after start, not an hour later.
+  return every(config.githubSampleMinutes * 60_000, round, { firstAfterMs: FIRST_GITHUB_ROUND_MS, onError: failedTo('GitHub stars could not be sampled', log) });
+}
+
+function failedTo(what: string, log: (line: string) => void): (error: Error) => void {
+  return (error) => log(`${what}: ${error.message}`);
 }
 
 /**

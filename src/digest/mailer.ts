@@ -1,5 +1,7 @@
 // Sending mail: over SMTP (nodemailer) when PAPERBOY_SMTP_URL is set; otherwise each mail is
-// written to the server log, so a hub with no mail server still lets its people sign in.
+// written to the server log, so a hub with no mail server still lets its people sign in. A failed
+// send says what kind of failure it was, because the digest sender treats them differently: try
+// again later, pause the address, give the mail up, or stop until the server is back.
 import nodemailer from 'nodemailer';
 
 export interface Mail {
@@ -8,38 +10,102 @@ export interface Mail {
   text: string;
   html?: string;
   headers?: Record<string, string>;
+  /** <…@host>: the same on every attempt of the same mail. */
+  messageId?: string;
 }
 
 export interface Mailer {
   send(mail: Mail): Promise<void>;
   /** "SMTP at mail.example.org:587" or "the server log", for start-up lines and pages. */
   readonly describe: string;
+  /** Ends pooled connections. */
+  close(): void;
 }
 
-/** The embedded default: every mail becomes one log line (sign-in links included, by design). */
+/**
+ * temporary: a 4xx, try again later. bounced: a 5xx to RCPT TO, the address does not exist.
+ * refused: another 5xx, this mail will never be taken. unreachable: no usable server (refused
+ * connection, timeout, bad credentials, 421): stop sending until it is back.
+ */
+export type MailFailure = 'temporary' | 'bounced' | 'refused' | 'unreachable';
+
+export class MailError extends Error {
+  constructor(readonly failure: MailFailure, message: string, readonly responseCode?: number) {
+    super(message);
+  }
+}
+
+/** What nodemailer's errors carry (smtp-connection sets these). */
+interface SmtpErrorFields {
+  code?: string;
+  responseCode?: number;
+  command?: string;
+  response?: string;
+}
+
+/** A nodemailer error as a MailError with the server's answer (or the socket's complaint) as its message. */
+export function classifyMailError(error: unknown): MailError {
+  const e = error as Error & SmtpErrorFields;
+  const code = e.responseCode;
+  const message = (e.response ?? e.message ?? String(error)).replace(/\s+/g, ' ').trim().slice(0, 300);
+  if (code === undefined || code === 421 || e.code === 'EAUTH') return new MailError(e.code === 'EENVELOPE' ? 'refused' : 'unreachable', message, code);
+  if (code >= 400 && code < 500) return new MailError('temporary', message, code);
+  if (code >= 500 && (e.code === 'EENVELOPE' || /^RCPT/i.test(e.command ?? ''))) return new MailError('bounced', message, code);
+  return new MailError(code >= 500 ? 'refused' : 'unreachable', message, code);
+}
+
+/** The embedded default: every mail becomes one log entry (sign-in links included, by design). */
 export function logMailer(log: (line: string) => void): Mailer {
   return {
     describe: 'the server log',
     async send(mail) {
       log(`Mail to ${mail.to} (no SMTP configured; set PAPERBOY_SMTP_URL to send it): ${mail.subject}\n${mail.text}`);
     },
+    close() {},
   };
 }
 
+export interface DkimSettings {
+  domainName: string;
+  keySelector: string;
+  /** PEM. */
+  privateKey: string;
+}
+
+export interface SmtpOptions {
+  /** Keep connections open between mails (for digests); one connection sends one mail at a time. */
+  pool?: boolean;
+  dkim?: DkimSettings;
+}
+
 /** Mail over SMTP; `url` is nodemailer's (smtp://user:pass@host:587, smtps://… for implicit TLS). */
-export function smtpMailer(url: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(url);
+export function smtpMailer(url: string, from: string, options: SmtpOptions = {}): Mailer {
+  const transport = nodemailer.createTransport({
+    url,
+    ...(options.pool ? { pool: true, maxConnections: 1, maxMessages: Infinity } : {}),
+    ...(options.dkim ? { dkim: options.dkim } : {}),
+  } as Parameters<typeof nodemailer.createTransport>[0]);
   const { host } = new URL(url);
   return {
     // Host and port only: the URL may carry a password, and this line goes to logs and pages.
     describe: `SMTP at ${host}`,
     async send(mail) {
-      await transport.sendMail({ from, ...mail });
+      try {
+        // Our headers are ASCII we wrote ourselves: sent as they are, not MIME-encoded, so List-Id
+        // and List-Unsubscribe reach mail providers in the form RFC 2919 and RFC 8058 describe.
+        const headers = Object.fromEntries(Object.entries(mail.headers ?? {}).map(([name, value]) => [name, { prepared: true, value }]));
+        await transport.sendMail({ from, ...mail, headers });
+      } catch (error) {
+        throw classifyMailError(error);
+      }
+    },
+    close() {
+      transport.close();
     },
   };
 }
 
 /** SMTP when a URL is configured, the server log otherwise. */
-export function createMailer(settings: { smtpUrl: string; mailFrom: string }, log: (line: string) => void): Mailer {
-  return settings.smtpUrl ? smtpMailer(settings.smtpUrl, settings.mailFrom) : logMailer(log);
+export function createMailer(settings: { smtpUrl: string; mailFrom: string; dkim?: DkimSettings }, log: (line: string) => void, options: { pool?: boolean } = {}): Mailer {
+  return settings.smtpUrl ? smtpMailer(settings.smtpUrl, settings.mailFrom, { ...options, dkim: settings.dkim }) : logMailer(log);
 }

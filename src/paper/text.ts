@@ -1,9 +1,70 @@
 // Clean-up of the text sources hand us: arXiv wraps titles and abstracts at 80 columns
 // and indents them; names come as "Last, First" in some formats.
+import { texSegments } from './tex-segments.ts';
 
 /** Collapses runs of whitespace (including arXiv's hard line wraps) to single spaces. */
 export function collapseWhitespace(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * An abstract's first sentence, as a one-line summary: not cut after an abbreviation ("e.g.",
+ * "et al.", "Fig. 2"), inside a number or inside a formula. A sentence longer than `maxChars`
+ * (or text with no sentence end) is cut at the last word that fits, with an ellipsis.
+ */
+export function firstSentence(text: string, maxChars = 280): string {
+  const flat = collapseWhitespace(text);
+  const sentence = flat.slice(0, sentenceEnd(flat));
+  return sentence.length <= maxChars ? sentence : cutAtWord(sentence, maxChars);
+}
+
+/** Where the first sentence ends: after its . ! or ? and any closing quote or bracket. */
+function sentenceEnd(s: string): number | undefined {
+  let offset = 0;
+  for (const seg of texSegments(s)) {
+    const start = offset;
+    offset += seg.source.length;
+    // Display math often carries the sentence's full stop: "... satisfies $$c \le 3/2.$$ We then ..."
+    if (seg.kind === 'math') {
+      if (/[.!?]\s*$/.test(seg.tex) && startsSentence(s, offset)) return offset;
+      continue;
+    }
+    for (const m of seg.source.matchAll(/[.!?]+["'”’)\]]*(?= |$)/g)) {
+      const end = start + m.index + m[0].length;
+      if (startsSentence(s, end) && !(m[0].startsWith('.') && abbreviation(s.slice(0, start + m.index), s[end + 1]))) return end;
+    }
+  }
+  return undefined;
+}
+
+function startsSentence(s: string, end: number): boolean {
+  return end >= s.length || /^ ?[\p{Lu}\p{N}"“'‘(\[$\\]/u.test(s.slice(end, end + 2));
+}
+
+/** Whether the word before a full stop is an abbreviation; `next` is the character after the space. */
+function abbreviation(before: string, next = ''): boolean {
+  const word = /[^\s(\[]*$/.exec(before)![0];
+  if (/^(?:\p{L}{1,3}\.)+\p{L}{1,3}$/u.test(word) || /^\p{Lu}$/u.test(word)) return true; // e.g. i.e. U.S. Ph.D. and initials
+  const key = word.toLowerCase();
+  return ABBREVIATIONS.has(key) || (BEFORE_NUMBERS.has(key) && /[\d(]/.test(next));
+}
+
+const ABBREVIATIONS = new Set('al vs cf resp approx viz wrt aka esp incl ca dr mr mrs ms prof jr sr inc ltd'.split(' '));
+/** Abbreviations that end a sentence only when no number follows ("Fig. 2", "Eq. (3)", "No. 5"). */
+const BEFORE_NUMBERS = new Set('fig figs eq eqs sec secs tab thm lem prop def cor ref refs ch no nos vol pp p'.split(' '));
+
+/** The first `max` characters at most, cut between words outside math, ending in an ellipsis. */
+function cutAtWord(s: string, max: number): string {
+  let cut = 0;
+  let offset = 0;
+  for (const seg of texSegments(s)) {
+    if (seg.kind === 'text') {
+      for (const m of seg.source.matchAll(/ /g)) if (offset + m.index < max) cut = offset + m.index;
+    }
+    offset += seg.source.length;
+    if (offset >= max) break;
+  }
+  return `${s.slice(0, cut || max - 1).replace(/[\s,;:.]+$/, '')}…`;
 }
 
 /** Abstracts keep paragraph breaks (blank lines or an indented new line in arXiv's format) but lose wrapping. */

@@ -91,6 +91,7 @@ export class SqliteSubscriptions implements SubscriptionStore {
                               confirm_token_hash = CASE WHEN @state = 'ended' THEN NULL ELSE confirm_token_hash END
                             WHERE pk = @pk AND state <> 'ended' AND (state <> 'pending' OR @state = 'ended')`),
       due: db.prepare(`${SUBSCRIPTION} WHERE s.state = 'active' AND (s.next_due_at IS NULL OR s.next_due_at <= @now) AND s.pk > @after ORDER BY s.pk LIMIT @limit`),
+      countDue: db.prepare(`SELECT count(*) FROM subscriptions WHERE state = 'active' AND (next_due_at IS NULL OR next_due_at <= ?)`).pluck(),
       schedule: db.prepare('UPDATE subscriptions SET next_due_at = ? WHERE pk = ?'),
       insertContent: db.prepare('INSERT OR IGNORE INTO digest_contents (hash, body, created_at) VALUES (?, ?, ?)'),
       insertEdition: db.prepare(`INSERT OR IGNORE INTO digest_outbox (subscription_pk, edition, state, message_id, recipient, content_hash, papers, detail, created_at, next_attempt_at)
@@ -143,13 +144,12 @@ export class SqliteSubscriptions implements SubscriptionStore {
     });
 
     this.saveOnce = db.transaction((editions: (EditionRecord & { nextDueAt: string; coveredTo: string })[], now: string) => {
-      let added = 0;
-      for (const e of editions) {
+      return editions.map((e) => {
         if (e.content) this.s.insertContent.run(e.content.hash, e.content.body, now);
-        added += this.s.insertEdition.run({ ...e, hash: e.content?.hash ?? null, detail: e.detail ?? null, now }).changes;
+        const added = this.s.insertEdition.run({ ...e, hash: e.content?.hash ?? null, detail: e.detail ?? null, now }).changes > 0;
         this.s.advance.run(e);
-      }
-      return added;
+        return added;
+      });
     });
 
     this.bounceOnce = db.transaction((key: number, edition: string, detail: string, now: string) => {
@@ -201,12 +201,16 @@ export class SqliteSubscriptions implements SubscriptionStore {
     return (this.s.due.all({ now, after: afterKey, limit }) as SubscriptionRow[]).map(toSubscription);
   }
 
+  async countDue(now: string): Promise<number> {
+    return this.s.countDue.get(now) as number;
+  }
+
   async schedule(key: number, nextDueAt: string): Promise<void> {
     this.s.schedule.run(nextDueAt, key);
   }
 
-  async saveEditions(editions: (EditionRecord & { nextDueAt: string; coveredTo: string })[], now: string): Promise<number> {
-    return editions.length === 0 ? 0 : this.saveOnce.immediate(editions, now);
+  async saveEditions(editions: (EditionRecord & { nextDueAt: string; coveredTo: string })[], now: string): Promise<boolean[]> {
+    return editions.length === 0 ? [] : this.saveOnce.immediate(editions, now);
   }
 
   async queued(now: string, limit: number): Promise<QueuedMail[]> {

@@ -125,13 +125,15 @@ export interface SubscriptionStore {
 
   /** Active subscriptions whose next edition is due (or not yet scheduled), in key order after `afterKey`. */
   due(now: string, afterKey: number, limit: number): Promise<Subscription[]>;
+  countDue(now: string): Promise<number>;
   /** Sets when a subscription is next due without composing (a newly confirmed one, say). */
   schedule(key: number, nextDueAt: string): Promise<void>;
   /**
    * Records composed editions and moves each subscription on to its next one, all in one
-   * transaction. An edition already in the outbox is left as it was (composing twice changes nothing).
+   * transaction. An edition already in the outbox is left as it was (composing twice changes nothing):
+   * false in its place in the answer.
    */
-  saveEditions(editions: (EditionRecord & { nextDueAt: string; coveredTo: string })[], now: string): Promise<number>;
+  saveEditions(editions: (EditionRecord & { nextDueAt: string; coveredTo: string })[], now: string): Promise<boolean[]>;
 
   /** Queued mails whose time has come, oldest first; mails of subscriptions no longer active are cancelled instead. */
   queued(now: string, limit: number): Promise<QueuedMail[]>;

@@ -77,11 +77,21 @@ export async function registerAuth(app: FastifyInstance, ctx: WebContext): Promi
 
   // preHandler, not onRequest: a form's _csrf field exists only once the body is parsed.
   app.addHook('preHandler', async (request) => {
-    if (!CHANGES_STATE.has(request.method) || READ_ONLY_POSTS.has(request.routeOptions.url ?? '')) return;
+    if (!CHANGES_STATE.has(request.method) || READ_ONLY_POSTS.has(request.routeOptions.url ?? '') || request.routeOptions.config.csrf === false) return;
     const body = request.body as Record<string, unknown> | undefined;
     const sent = request.headers[CSRF_HEADER] ?? (body && typeof body === 'object' ? body[CSRF_FIELD] : undefined);
     if (typeof sent !== 'string' || !request.viewer.csrf || !sameSecret(sent, request.viewer.csrf)) throw new HttpError(403, CSRF_REFUSAL);
   });
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false for a route a signed link authorises by itself (RFC 8058's one-click unsubscribe comes
+     * from a mail provider's server, with no cookie and no form): forging it needs the link's secret.
+     */
+    csrf?: false;
+  }
 }
 
 function readSecret(request: FastifyRequest, name: string): string | undefined {

@@ -51,7 +51,8 @@ export function deliveryBar(viewer: Viewer | undefined, options: DeliveryOptions
 </aside>`;
 }
 
-function subscribeForm(viewer: Viewer | undefined, target: SubscribeTarget): Html {
+/** Email, daily or weekly, Subscribe: the short form; the hour defaults and the time zone is the browser's. */
+export function subscribeForm(viewer: Viewer | undefined, target: SubscribeTarget): Html {
   const email = viewer?.user?.email ?? '';
   return html`<form class="subscribe-form" method="post" action="/subscribe">
     ${viewer ? csrfField(viewer) : ''}

@@ -3,12 +3,9 @@
 // trust:false keeps \href{javascript:...}, \htmlClass and friends from producing live markup.
 
 import katex from 'katex';
+import { texSegments as segments, type TexSegment as Segment } from '../paper/tex-segments.ts';
 import { MARK_END, MARK_START } from '../store/store.ts';
 import { escapeHtml, raw, type Html } from './html.ts';
-
-type Segment =
-  | { kind: 'text'; text: string; source: string }
-  | { kind: 'math'; tex: string; display: boolean; source: string };
 
 const KATEX_OPTIONS = { throwOnError: false, trust: false, strict: 'ignore', output: 'html', maxExpand: 1000 } as const;
 
@@ -97,76 +94,3 @@ function formula(tex: string, display: boolean): string {
   const rendered = katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: display });
   return `<span class="math" role="math" aria-label="${escapeHtml(tex.trim())}">${rendered}</span>`;
 }
-
-/** Splits text into plain runs and formulas. Unbalanced delimiters stay as text. */
-function segments(text: string): Segment[] {
-  const out: Segment[] = [];
-  let plain = '';
-  let plainSource = '';
-  const flush = (): void => {
-    if (plainSource) out.push({ kind: 'text', text: plain, source: plainSource });
-    plain = '';
-    plainSource = '';
-  };
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (ch === '\\' && text[i + 1] === '$') {
-      plain += '$';
-      plainSource += '\\$';
-      i += 2;
-      continue;
-    }
-    const math = mathAt(text, i);
-    if (math) {
-      flush();
-      out.push(math);
-      i += math.source.length;
-      continue;
-    }
-    plain += ch;
-    plainSource += ch;
-    i++;
-  }
-  flush();
-  return out;
-}
-
-function mathAt(text: string, i: number): Segment | undefined {
-  const two = text.slice(i, i + 2);
-  if (two === '$$') return delimited(text, i, '$$', '$$', true);
-  if (two === '\\(') return delimited(text, i, '\\(', '\\)', false);
-  if (two === '\\[') return delimited(text, i, '\\[', '\\]', true);
-  if (text[i] === '$') return inlineDollar(text, i);
-  return undefined;
-}
-
-function delimited(text: string, i: number, open: string, close: string, display: boolean): Segment | undefined {
-  const end = text.indexOf(close, i + open.length);
-  if (end < 0) return undefined;
-  const tex = text.slice(i + open.length, end);
-  if (!tex.trim()) return undefined;
-  return { kind: 'math', tex, display, source: text.slice(i, end + close.length) };
-}
-
-/**
- * $...$ by Pandoc's rule, so that "costs $5 and $10" stays text: the opening $ has a non-space on
- * its right, the closing $ a non-space on its left, is not escaped, and is not followed by a digit.
- * Abstracts talk about money a lot ("only $25 and ... at 4$ per hour"), so a span that reads like
- * prose (two plain words in a row) or runs long is not a formula either.
- */
-function inlineDollar(text: string, i: number): Segment | undefined {
-  if (!text[i + 1] || /\s/.test(text[i + 1]!)) return undefined;
-  for (let j = i + 2; j < text.length && j - i <= MAX_INLINE_MATH; j++) {
-    if (text[j] !== '$') continue;
-    if (text[j - 1] === '\\') continue;
-    if (/\s/.test(text[j - 1]!) || /\d/.test(text[j + 1] ?? '')) continue;
-    const tex = text.slice(i + 1, j);
-    if (PROSE.test(tex.replace(/\\[A-Za-z]+\s*\{[^{}]*\}/g, ' '))) return undefined; // words inside \text{...} are fine
-    return { kind: 'math', tex, display: false, source: text.slice(i, j + 1) };
-  }
-  return undefined;
-}
-
-const MAX_INLINE_MATH = 400;
-const PROSE = /(?:^|\s)[A-Za-z]{3,}\s+[A-Za-z]{3,}(?=\s|[.,;:]|$)/;

@@ -1,8 +1,8 @@
 // Mail as it leaves Paperboy: over SMTP to a real server (smtp-server), or into the log when no
 // SMTP is configured, and the choice between them.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createMailer, logMailer, smtpMailer } from '../../src/digest/mailer.ts';
+import { after, before, describe, test } from 'node:test';
+import { classifyMailError, createMailer, logMailer, MailError, smtpMailer } from '../../src/digest/mailer.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 
 let sink: SmtpSink;
@@ -47,4 +47,53 @@ test('createMailer picks SMTP when a URL is set and the log otherwise', async ()
   await smtp.send({ to: 'bo@example.org', subject: 'Hello', text: 'Over SMTP' });
   assert.equal((await sink.nextFor('bo@example.org')).subject, 'Hello');
   assert.deepEqual(lines, []);
+});
+
+describe('failures say what kind they are, so the digest sender knows what to do', () => {
+  const mail = (to: string) => ({ to, subject: 'Digest', text: 'Papers' });
+
+  test('a 5xx to RCPT TO is a bounce, a 4xx is temporary', async () => {
+    const mailer = smtpMailer(sink.url, 'Paperboy <papers@example.org>');
+    sink.reject('gone@example.org', { code: 550, message: '5.1.1 No such user' });
+    sink.reject('busy@example.org', { code: 451, message: '4.3.0 Try again later' });
+    const bounce = await mailer.send(mail('gone@example.org')).catch((e: unknown) => e);
+    assert.ok(bounce instanceof MailError);
+    assert.equal(bounce.failure, 'bounced');
+    assert.equal(bounce.responseCode, 550);
+    assert.match(bounce.message, /No such user/);
+    const later = await mailer.send(mail('busy@example.org')).catch((e: unknown) => e);
+    assert.ok(later instanceof MailError);
+    assert.equal(later.failure, 'temporary');
+    assert.equal(later.responseCode, 451);
+    sink.reject('busy@example.org');
+    await mailer.send(mail('busy@example.org'));
+    assert.equal((await sink.nextFor('busy@example.org')).subject, 'Digest');
+    sink.reject('gone@example.org');
+  });
+
+  test('no server is unreachable: stop and come back later', async () => {
+    const error = await smtpMailer('smtp://127.0.0.1:1', 'a@example.org').send(mail('ana@example.org')).catch((e: unknown) => e);
+    assert.ok(error instanceof MailError);
+    assert.equal(error.failure, 'unreachable');
+  });
+
+  test('classifyMailError on the shapes nodemailer reports', () => {
+    const of = (fields: object) => classifyMailError(Object.assign(new Error('x'), fields)).failure;
+    assert.equal(of({ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' }), 'bounced');
+    assert.equal(of({ code: 'EMESSAGE', responseCode: 554, command: 'DATA' }), 'refused');
+    assert.equal(of({ code: 'EENVELOPE', responseCode: 452, command: 'RCPT TO' }), 'temporary');
+    assert.equal(of({ code: 'EPROTOCOL', responseCode: 421 }), 'unreachable');
+    assert.equal(of({ code: 'EAUTH', responseCode: 535 }), 'unreachable');
+    assert.equal(of({ code: 'ESOCKET' }), 'unreachable');
+    assert.equal(of({ code: 'EENVELOPE' }), 'refused');
+  });
+
+  test('a pooled mailer keeps one connection and sends the Message-ID it is given', async () => {
+    const mailer = smtpMailer(sink.url, 'Paperboy <papers@example.org>', { pool: true });
+    for (const n of [1, 2, 3]) await mailer.send({ ...mail('pool@example.org'), messageId: `<digest-${n}@hub.example>` });
+    const ids = [];
+    for (let n = 0; n < 3; n++) ids.push((await sink.nextFor('pool@example.org')).messageId);
+    assert.deepEqual(ids.sort(), ['<digest-1@hub.example>', '<digest-2@hub.example>', '<digest-3@hub.example>']);
+    mailer.close();
+  });
 });

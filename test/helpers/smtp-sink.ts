@@ -8,6 +8,8 @@ export interface SmtpSink {
   /** smtp://127.0.0.1:PORT, for PAPERBOY_SMTP_URL or smtpMailer. */
   url: string;
   messages: ParsedMail[];
+  /** Answers RCPT TO for an address with an SMTP error from now on (550: no such user, 450: try later); undefined accepts it again. */
+  reject(address: string, answer?: { code: number; message: string }): void;
   /** Resolves with the next message to arrive for an address (or one already there and not yet taken). */
   nextFor(address: string, timeoutMs?: number): Promise<ParsedMail>;
   close(): Promise<void>;
@@ -17,10 +19,16 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
   const taken = new Set<ParsedMail>();
   const waiters: (() => void)[] = [];
+  const rejected = new Map<string, { code: number; message: string }>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const answer = rejected.get(address.address.toLowerCase());
+      if (!answer) return callback();
+      return callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
@@ -42,6 +50,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    reject(address, answer) {
+      if (answer) rejected.set(address.toLowerCase(), answer);
+      else rejected.delete(address.toLowerCase());
+    },
     async nextFor(address, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

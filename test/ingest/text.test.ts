@@ -1,7 +1,7 @@
 // Text clean-up that every parser relies on: abstracts, author names, TeX accents, dates.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cleanAbstract, collapseWhitespace, detex, displayName, splitAuthors, toIsoUtc } from '../../src/paper/text.ts';
+import { cleanAbstract, collapseWhitespace, detex, displayName, firstSentence, splitAuthors, toIsoUtc } from '../../src/paper/text.ts';
 
 describe('cleanAbstract', () => {
   test('unwraps arXiv hard line wraps and drops the leading indent', () => {
@@ -95,5 +95,43 @@ describe('toIsoUtc', () => {
     assert.equal(toIsoUtc(null), undefined);
     assert.equal(toIsoUtc(''), undefined);
     assert.equal(toIsoUtc('yesterday-ish'), undefined);
+  });
+});
+
+describe('firstSentence', () => {
+  test('ends at the first full stop, question or exclamation mark that starts a new sentence', () => {
+    assert.equal(firstSentence('We introduce a diffusion model over protein backbones.\n\nA second paragraph.'), 'We introduce a diffusion model over protein backbones.');
+    assert.equal(firstSentence('Can transformers count? We show they can.'), 'Can transformers count?');
+    assert.equal(firstSentence('The answer is no. We explain why.'), 'The answer is no.');
+    assert.equal(firstSentence('It works "well." Then it fails.'), 'It works "well."');
+    assert.equal(firstSentence('One sentence (with an aside.) Another one.'), 'One sentence (with an aside.)');
+  });
+
+  test('does not cut after abbreviations, initials or inside numbers', () => {
+    assert.equal(firstSentence('We compare with prior work, e.g. BERT, i.e. Encoders. Next.'), 'We compare with prior work, e.g. BERT, i.e. Encoders.');
+    assert.equal(firstSentence('As shown by Smith et al. Their method fails on long inputs. Then.'), 'As shown by Smith et al. Their method fails on long inputs.');
+    assert.equal(firstSentence('Fig. 2 shows a 3.5x speed-up vs. RNNs on Eq. (3) and Sec. 4. We also study more.'), 'Fig. 2 shows a 3.5x speed-up vs. RNNs on Eq. (3) and Sec. 4.');
+    assert.equal(firstSentence('Work by A. Turing in the U.S. Army is cited. More follows.'), 'Work by A. Turing in the U.S. Army is cited.');
+    assert.equal(firstSentence('Version 2.0 is out. It is faster.'), 'Version 2.0 is out.');
+  });
+
+  test('never cuts inside math, and a full stop inside display math can end the sentence', () => {
+    assert.equal(firstSentence('Our bound $x. Y$ is tight. Then more.'), 'Our bound $x. Y$ is tight.');
+    assert.equal(firstSentence('The constant satisfies $$c \\le \\frac{3}{2} + \\epsilon.$$ Experiments confirm it.'), 'The constant satisfies $$c \\le \\frac{3}{2} + \\epsilon.$$');
+    assert.equal(firstSentence('We sort $n$ items in $O(n \\log n)$ comparisons with high probability. Our bound holds.'), 'We sort $n$ items in $O(n \\log n)$ comparisons with high probability.');
+  });
+
+  test('text without a sentence end is returned whole when it fits', () => {
+    assert.equal(firstSentence('  A title-like  abstract\nwith no full stop '), 'A title-like abstract with no full stop');
+    assert.equal(firstSentence(''), '');
+  });
+
+  test('a sentence longer than maxChars is cut at a word boundary outside math, with an ellipsis', () => {
+    const long = `We study ${'very '.repeat(70)}long sentences.`;
+    const cut = firstSentence(long);
+    assert.ok(cut.length <= 280 && cut.endsWith('very…'), cut);
+    assert.equal(firstSentence('One two three four five six.', 15), 'One two three…');
+    assert.equal(firstSentence('Bound of $a + b + c + d$ holds here.', 20), 'Bound of…');
+    assert.equal(firstSentence('Supercalifragilistic', 10), 'Supercali…');
   });
 });

@@ -13,6 +13,7 @@ import { localPath } from '../safe-redirect.ts';
 import { withQuery } from '../urls.ts';
 import { csrfField, hasRole, requireRole, requireUser, type Viewer } from '../viewer.ts';
 import { field } from './community.ts';
+import { deliverySettings } from './subscriptions.ts';
 
 const LINK_MINUTES = 15;
 /** Sign-in mails to one address within LINK_MINUTES; more would only flood that inbox. */
@@ -30,7 +31,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: WebContext): vo
   registerAdmin(app, ctx);
 }
 
-function page(ctx: WebContext, reply: FastifyReply, options: { title: string; body: Html; section?: Section; status?: number }): FastifyReply {
+/** A page of the account area (sign-in, settings, subscriptions): one column, no listing chrome. */
+export function accountPage(ctx: WebContext, reply: FastifyReply, options: { title: string; body: Html; section?: Section; status?: number }): FastifyReply {
   return sendPage(reply, layout(ctx.site, { title: options.title, section: options.section ?? 'account', body: html`<section class="account-page">${options.body}</section>` }), options.status);
 }
 
@@ -39,7 +41,7 @@ function page(ctx: WebContext, reply: FastifyReply, options: { title: string; bo
 function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Querystring: { next?: unknown } }>('/signin', async (request, reply) => {
     const next = localPath(typeof request.query.next === 'string' ? request.query.next : undefined);
-    return page(ctx, reply, { title: 'Sign in', body: signInBody(request.viewer, next) });
+    return accountPage(ctx, reply, { title: 'Sign in', body: signInBody(request.viewer, next) });
   });
 
   app.post(
@@ -58,7 +60,7 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
       const email = (field(request, 'email') ?? '').trim();
       const next = localPath(field(request, 'next'));
       if (!isEmailAddress(email)) {
-        return page(ctx, reply, {
+        return accountPage(ctx, reply, {
           title: 'Sign in',
           status: 400,
           body: html`${notice('warning', html`<p>${email ? `"${email}" does not look like an email address.` : 'Enter your email address.'} Write it like ana@example.org.</p>`)}${signInBody(request.viewer, next, email)}`,
@@ -80,7 +82,7 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
       });
       await sendSignInMail(ctx, request, email, token);
       // The same answer whether or not the address has an account, so it reveals nothing.
-      return page(ctx, reply, {
+      return accountPage(ctx, reply, {
         title: 'Check your inbox',
         body: html`<h1>Check your inbox</h1>
 <p class="lead">We sent a sign-in link to <strong>${email}</strong>. It works once, within ${LINK_MINUTES} minutes.</p>
@@ -93,7 +95,7 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Querystring: { token?: unknown } }>('/signin/verify', async (request, reply) => {
     const token = request.query.token;
     if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) return badLinkPage(ctx, reply, 'This sign-in link is incomplete. Copy the whole link from the mail, or ask for a new one.');
-    return page(ctx, reply, {
+    return accountPage(ctx, reply, {
       title: 'Sign in',
       body: html`<h1>Sign in to ${ctx.site.name}</h1>
 <p class="lead">One more step: press the button to finish signing in on this browser.</p>
@@ -160,13 +162,14 @@ async function sendSignInMail(ctx: WebContext, request: FastifyRequest, email: s
   }
 }
 
-function badLinkPage(ctx: WebContext, reply: FastifyReply, message: string): FastifyReply {
-  return page(ctx, reply, {
+/** A link from a mail that is broken, used or expired: what happened, and where to get a new one. */
+export function badLinkPage(ctx: WebContext, reply: FastifyReply, message: string, next = { href: '/signin', label: 'Ask for a new sign-in link' }): FastifyReply {
+  return accountPage(ctx, reply, {
     title: 'That link did not work',
     status: 400,
     body: html`<h1>That link did not work</h1>
 <p class="lead">${message}</p>
-<p><a class="button button-primary" href="/signin">Ask for a new sign-in link</a></p>`,
+<p><a class="button button-primary" href="${next.href}">${next.label}</a></p>`,
   });
 }
 
@@ -176,7 +179,7 @@ function registerSettings(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Querystring: { saved?: unknown } }>('/settings', async (request, reply) => {
     const user = requireUser(request, 'change your settings');
     const saved = request.query.saved === '1' ? notice('info', html`<p>Saved.</p>`) : '';
-    return page(ctx, reply, { title: 'Settings', body: settingsBody(request.viewer, user, html`${saved}`) });
+    return accountPage(ctx, reply, { title: 'Settings', body: settingsBody(request.viewer, user, html`${saved}`, await deliverySettings(ctx, request.viewer, user)) });
   });
 
   app.post('/settings', async (request, reply) => {
@@ -187,13 +190,14 @@ function registerSettings(app: FastifyInstance, ctx: WebContext): void {
     const taken = !problem && !(await ctx.store.accounts.rename(user.key, name));
     if (problem || taken) {
       const message = problem ?? `The name "${name}" is taken. Choose another.`;
-      return page(ctx, reply, { title: 'Settings', status: problem ? 400 : 409, body: settingsBody(request.viewer, user, notice('warning', html`<p>${message}</p>`), name) });
+      const delivery = await deliverySettings(ctx, request.viewer, user);
+      return accountPage(ctx, reply, { title: 'Settings', status: problem ? 400 : 409, body: settingsBody(request.viewer, user, notice('warning', html`<p>${message}</p>`), delivery, name) });
     }
     return reply.redirect('/settings?saved=1', 303);
   });
 }
 
-function settingsBody(viewer: Viewer, user: User, message: Html, name = user.name): Html {
+function settingsBody(viewer: Viewer, user: User, message: Html, delivery: Html, name = user.name): Html {
   return html`<h1>Settings</h1>
 ${message}
 <p class="meta">Signed in as ${user.email} · ${user.role} · <a href="/u/${user.name}">your profile</a></p>
@@ -204,6 +208,7 @@ ${message}
   <p class="form-hint muted">${HANDLE_MIN} to ${HANDLE_MAX} characters: lowercase letters a-z, digits, "-" and "_".</p>
   <button type="submit" class="button button-primary">Save</button>
 </form>
+${delivery}
 <section>
   <h2>Sessions</h2>
   <p>Signed in on a computer you no longer use? This ends every session, this one included.</p>
@@ -218,7 +223,7 @@ function registerAdmin(app: FastifyInstance, ctx: WebContext): void {
     const me = requireRole(request, 'moderator', 'see the admin pages');
     const pageNo = pageNumber(request.query.page);
     const users = await ctx.store.accounts.users({ limit: ADMIN_PAGE_SIZE + 1, offset: (pageNo - 1) * ADMIN_PAGE_SIZE });
-    return page(ctx, reply, {
+    return accountPage(ctx, reply, {
       title: 'Admin',
       section: 'admin',
       body: html`<h1>Accounts</h1>
@@ -265,7 +270,7 @@ ${prevNext('/admin', pageNo, users.length > ADMIN_PAGE_SIZE)}`,
     requireRole(request, 'moderator', 'see the audit log');
     const pageNo = pageNumber(request.query.page);
     const entries = await ctx.store.accounts.auditLog({ limit: ADMIN_PAGE_SIZE + 1, offset: (pageNo - 1) * ADMIN_PAGE_SIZE });
-    return page(ctx, reply, {
+    return accountPage(ctx, reply, {
       title: 'Audit log',
       section: 'admin',
       body: html`<h1>Audit log</h1>
