@@ -17,11 +17,14 @@ import { registerAuth } from './auth.ts';
 import { DEFAULT_EMPTY_STATE_HINT, type CommunitySettings, type WebContext } from './context.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './errors.ts';
 import { registerAccountRoutes } from './pages/account.ts';
+import { registerAuthorRoutes } from './pages/authors.ts';
 import { registerCommunityRoutes } from './pages/community.ts';
+import { registerFeedRoutes } from './pages/feeds.ts';
 import { registerListingRoutes } from './pages/listing.ts';
 import { registerModerationRoutes } from './pages/moderation.ts';
 import { registerPaperRoutes } from './pages/paper.ts';
 import { registerSearchRoutes } from './pages/search.ts';
+import { registerSubscriptionRoutes } from './pages/subscriptions.ts';
 import { registerTopicRoutes } from './pages/topics.ts';
 import { registerTrendingRoutes } from './pages/trending.ts';
 
@@ -89,5 +92,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerCommunityRoutes(app, ctx);
   registerModerationRoutes(app, ctx);
   registerTrendingRoutes(app, ctx);
+  registerAuthorRoutes(app, ctx);
+  registerFeedRoutes(app, ctx);
+  registerSubscriptionRoutes(app, ctx);
   return app;
 }

@@ -1,7 +1,9 @@
 // The frame around every page: head, header with search and navigation, footer.
 import type { FastifyReply } from 'fastify';
 import type { Site } from './context.ts';
+import { DAILY_FEED, TRENDING_FEED, type FeedRef } from './feeds.ts';
 import { html, raw, type Html } from './html.ts';
+import { jsonFeedPath } from './urls.ts';
 import { csrfField, hasRole, signInPath, type Viewer } from './viewer.ts';
 
 export type Section = 'trending' | 'day' | 'week' | 'month' | 'search' | 'topic' | 'paper' | 'error' | 'account' | 'community' | 'admin' | 'about';
@@ -13,6 +15,8 @@ export interface PageOptions {
   q?: string;                // keeps the query in the header's search box
   mode?: string;             // keeps a search mode other than the default for the next search
   description?: string;
+  /** The page's own feeds (their Atom paths), offered to feed readers before the hub's. */
+  feeds?: FeedRef[];
 }
 
 const NAV: { section: Section; href: string; label: string }[] = [
@@ -34,6 +38,7 @@ ${options.description ? html`<meta name="description" content="${options.descrip
 <link rel="stylesheet" href="/static/katex/katex.min.css">
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+${feedLinks(site, options.feeds ?? [])}
 <script src="/static/suggest.js" defer></script><script src="/static/community.js" defer></script><script src="/static/subscribe.js" defer></script>
 </head>
 <body>
@@ -58,11 +63,21 @@ ${options.body}
 </main>
 <footer class="site-footer">
   <div class="wrap">
-    <p>${site.name} is a self-hosted paper hub. Paper metadata from <a href="https://arxiv.org">arXiv</a>; upvotes and summaries from <a href="https://huggingface.co/papers">Hugging Face</a> where imported. <a href="/search">Search help</a> · <a href="/api/days">JSON API</a></p>
+    <p>${site.name} is a self-hosted paper hub. Paper metadata from <a href="https://arxiv.org">arXiv</a>; upvotes and summaries from <a href="https://huggingface.co/papers">Hugging Face</a> where imported. <a href="/search">Search help</a> · <a href="/feeds">Feeds</a> · <a href="/api/days">JSON API</a></p>
   </div>
 </footer>
 </body>
 </html>`.value}\n`;
+}
+
+/** Autodiscovery: the page's own feeds, then the hub's daily and trending feeds; JSON Feed for the page's own. */
+function feedLinks(site: Site, own: FeedRef[]): Html {
+  const atom = [...own, ...[DAILY_FEED, TRENDING_FEED].filter((hub) => !own.some((f) => f.href === hub.href))];
+  return html`${atom.map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title} · ${site.name}" href="${f.href}">
+`)}${own.map(
+    (f) => html`<link rel="alternate" type="application/feed+json" title="${f.title} · ${site.name}" href="${jsonFeedPath(f.href)}">
+`,
+  )}`;
 }
 
 const logo = html`<svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false"><rect x="3" y="5" width="26" height="22" rx="5" fill="currentColor" opacity=".14"/><path d="M9 11h9M9 16h14M9 21h14" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/><circle cx="23" cy="11" r="2.6" fill="currentColor"/></svg>`;

@@ -26,8 +26,13 @@ export function categoryPath(category: string): string {
   return searchPath(`cat:${category}`);
 }
 
-/** author:"Ada Lovelace" as a search. */
+/** An author's page: their papers in this hub, by any spelling of the name. */
 export function authorPath(name: string): string {
+  return `/authors/${pathSegment(name)}`;
+}
+
+/** author:"Ada Lovelace" as a search. */
+export function authorSearchPath(name: string): string {
   return searchPath(`author:"${name.replace(/"/g, '')}"`);
 }
 
@@ -38,5 +43,34 @@ export function likePath(id: string): string {
 
 /** A topic page's canonical address: the query, trimmed, as one encoded path segment. */
 export function topicPath(query: string): string {
-  return `/topics/${encodeURIComponent(query.trim())}`;
+  return `/topics/${pathSegment(query.trim())}`;
+}
+
+export const FEED_FORMATS = ['atom', 'json'] as const;
+export type FeedFormat = (typeof FEED_FORMATS)[number];
+
+/** A page's feed: its path with .atom (or .json) before the query string: /week/2025-W10.atom, /search.atom?q=x. */
+export function feedPath(pagePath: string, format: FeedFormat = 'atom'): string {
+  const at = pagePath.indexOf('?');
+  return at < 0 ? `${pagePath}.${format}` : `${pagePath.slice(0, at)}.${format}${pagePath.slice(at)}`;
+}
+
+/** The JSON Feed beside an Atom feed. */
+export function jsonFeedPath(atomPath: string): string {
+  return atomPath.replace(/\.atom(?=\?|$)/, '.json');
+}
+
+/** The feed format a raw (undecoded) request path asks for by its suffix, if any. */
+export function feedFormatOf(rawPath: string): FeedFormat | undefined {
+  return FEED_FORMATS.find((format) => rawPath.endsWith(`.${format}`));
+}
+
+/**
+ * Text as one path segment. A text that itself ends in ".atom" or ".json" keeps that dot
+ * encoded (%2E), so its page is not mistaken for its feed: feeds are told apart on the raw URL.
+ */
+function pathSegment(text: string): string {
+  const encoded = encodeURIComponent(text);
+  const format = feedFormatOf(encoded);
+  return format ? `${encoded.slice(0, -format.length - 1)}%2E${format}` : encoded;
 }

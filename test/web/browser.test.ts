@@ -150,7 +150,7 @@ describe('pages in a real browser', { skip }, () => {
         assert.match(await author.innerText(), /Author\s+Jane Doe\s+2 papers/i);
         await box.press('ArrowDown');
         await box.press('Enter');
-        await page.waitForURL(/\/search\?q=author%3A%22Jane\+Doe%22/);
+        await page.waitForURL(/\/authors\/Jane%20Doe$/);
         assert.equal(await page.locator('.card').count(), 2);
 
         // A hostile title is shown as text in the list; nothing in it runs.

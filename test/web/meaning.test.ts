@@ -421,10 +421,10 @@ describe('suggestions API', () => {
     });
   });
 
-  test('authors with their paper counts and a link to their search', async () => {
+  test('authors with their paper counts and a link to their page', async () => {
     const body = (await get('/api/suggest?q=jane')).json();
     const author = body.suggestions.find((s: { kind: string }) => s.kind === 'author');
-    assert.deepEqual(author, { kind: 'author', text: 'Jane Doe', url: '/search?q=author%3A%22Jane+Doe%22', papers: 2 });
+    assert.deepEqual(author, { kind: 'author', text: 'Jane Doe', url: '/authors/Jane%20Doe', papers: 2 });
     const page = await get(author.url);
     assert.equal(page.statusCode, 200);
     assert.equal(cardIds(page.body).length, 2);

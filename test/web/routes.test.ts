@@ -246,7 +246,7 @@ describe('paper pages', () => {
     assert.match(res.body, /class="ai-summary"[\s\S]*class="katex"/);
     assert.match(res.body, /<a class="chip chip-soft" href="\/search\?q=%22protein\+design%22">protein design<\/a>/);
     assert.match(res.body, /<a class="chip" href="\/search\?q=cat%3Aq-bio\.BM">q-bio\.BM<\/a>/);
-    assert.match(res.body, /<a href="\/search\?q=author%3A%22Jane\+Doe%22">Jane Doe<\/a>/);
+    assert.match(res.body, /<a href="\/authors\/Jane%20Doe">Jane Doe<\/a>/);
     // No meaning model in this hub: similar papers are the ones sharing keywords, and say so.
     assert.match(text, /Sharing keywords/);
     assert.doesNotMatch(text, /Similar in meaning/);
@@ -562,8 +562,8 @@ describe('errors, headers, assets', () => {
     assert.equal(directives['upgrade-insecure-requests'], undefined, 'plain-HTTP self-hosting keeps working');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
-    // External scripts only (suggestions, community actions), nothing inline: the CSP would refuse it anyway.
-    assert.deepEqual(res.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi), ['<script src="/static/suggest.js" defer></script>', '<script src="/static/community.js" defer></script>']);
+    // External scripts only (suggestions, community actions, the subscribe form's time zone), nothing inline: the CSP would refuse it anyway.
+    assert.deepEqual(res.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi), ['<script src="/static/suggest.js" defer></script>', '<script src="/static/community.js" defer></script>', '<script src="/static/subscribe.js" defer></script>']);
     assert.doesNotMatch(res.body, /<[a-z][^>]*\son[a-z]+=/i, 'no inline event handlers');
   });
 

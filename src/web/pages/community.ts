@@ -9,12 +9,14 @@ import type { Collection, Comment } from '../../store/community.ts';
 import type { PaperDetail, PaperSummary } from '../../store/store.ts';
 import { paperAction, paperCard, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
+import { deliveryBar } from '../delivery.ts';
 import { HttpError, prefersJson } from '../errors.ts';
+import type { FeedRef } from '../feeds.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
 import { renderComment } from '../markdown.ts';
 import { formatDay } from '../periods.ts';
-import { paperPath } from '../urls.ts';
+import { feedPath, paperPath } from '../urls.ts';
 import { csrfField, hasRole, refererPath, requireUser, type Viewer } from '../viewer.ts';
 
 const COMMENT_MAX = 10_000;
@@ -152,6 +154,19 @@ export function collectionPath(c: Collection): string {
   return `/u/${encodeURIComponent(c.owner.name)}/collections/${encodeURIComponent(c.slug)}`;
 }
 
+/** A public collection's feed (private ones have none: a feed reader cannot sign in). */
+export function collectionFeed(c: Collection): FeedRef {
+  return { href: feedPath(collectionPath(c)), title: `${c.name}, a collection by ${c.owner.name}` };
+}
+
+/** The collection at /u/NAME/collections/SLUG, if it is public or `viewerKey` owns it; else a 404. */
+export async function collectionAt(ctx: WebContext, name: string, slug: string, viewerKey: number | undefined): Promise<Collection> {
+  const owner = await ctx.store.accounts.userByName(name);
+  const collection = owner && (await ctx.store.community.collectionBySlug(owner.key, slug));
+  if (!collection || (!collection.public && collection.owner.key !== viewerKey)) throw new HttpError(404, 'There is no such collection.');
+  return collection;
+}
+
 /** The collection a route's :key names, and a 403 unless the viewer owns it. */
 async function ownCollection(ctx: WebContext, request: FastifyRequest<{ Params: { key: string } }>, doing: string): Promise<Collection> {
   const user = requireUser(request, doing);
@@ -185,8 +200,8 @@ function collectionForm(viewer: Viewer, action: string, c: { name: string; descr
 
 // ---------- pages ----------
 
-function page(ctx: WebContext, reply: FastifyReply, title: string, body: Html, status = 200): FastifyReply {
-  return sendPage(reply, layout(ctx.site, { title, body: html`<section class="community-page">${body}</section>` }), status);
+function page(ctx: WebContext, reply: FastifyReply, title: string, body: Html, feeds?: FeedRef[]): FastifyReply {
+  return sendPage(reply, layout(ctx.site, { title, feeds, body: html`<section class="community-page">${body}</section>` }));
 }
 
 async function cards(ctx: WebContext, viewer: Viewer | undefined, papers: PaperSummary[], empty: string, compact = false): Promise<Html> {
@@ -327,20 +342,20 @@ export function registerCommunityRoutes(app: FastifyInstance, ctx: WebContext): 
   });
 
   app.get<{ Params: { name: string; slug: string } }>('/u/:name/collections/:slug', async (request, reply) => {
-    const owner = await ctx.store.accounts.userByName(request.params.name);
-    const collection = owner && (await community.collectionBySlug(owner.key, request.params.slug));
-    const own = owner !== undefined && request.viewer?.user?.key === owner.key;
-    if (!collection || (!collection.public && !own)) throw new HttpError(404, 'There is no such collection.');
+    const collection = await collectionAt(ctx, request.params.name, request.params.slug, request.viewer?.user?.key);
+    const own = request.viewer?.user?.key === collection.owner.key;
     const papers = await community.collectionPapers(collection.key);
+    const feed = collection.public ? collectionFeed(collection) : undefined;
     const body = html`<p class="kicker"><a href="/u/${encodeURIComponent(collection.owner.name)}">${collection.owner.name}</a>’s collection${collection.public ? '' : ' · private'}</p>
     <h1>${collection.name}</h1>
     ${collection.description ? html`<p class="lead">${collection.description}</p>` : ''}
+    ${feed ? deliveryBar(request.viewer, { feed, subscribe: { kind: 'collection', target: String(collection.key), label: `papers added to “${collection.name}”` } }) : ''}
     ${await cards(ctx, request.viewer, papers, 'No papers in this collection yet. Add them with “Save” on any paper.')}
     ${own ? html`<details class="collection-edit"><summary>Edit or delete this collection</summary>
       ${collectionForm(request.viewer, `/collections/${collection.key}/edit`, collection, 'Save changes')}
       <form method="post" action="/collections/${collection.key}/delete">${csrfField(request.viewer)}<button type="submit" class="button">Delete this collection</button></form>
     </details>` : ''}`;
-    return page(ctx, reply, collection.name, body);
+    return page(ctx, reply, collection.name, body, feed && [feed]);
   });
 
   app.post<{ Params: { key: string } }>('/collections/:key/edit', async (request, reply) => {

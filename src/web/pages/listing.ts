@@ -5,7 +5,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DayCount, ListOptions, PaperSummary } from '../../store/store.ts';
 import { notice, pager, paperCard, withCode, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
+import { deliveryBar } from '../delivery.ts';
 import { HttpError } from '../errors.ts';
+import { DAILY_FEED, type FeedRef } from '../feeds.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
 import {
@@ -28,7 +30,8 @@ import {
 import { optionalDayParam, pageParam, querystring, sortParam } from '../schemas.ts';
 import type { Viewer } from '../viewer.ts';
 import { cardsFor } from './community.ts';
-import { withQuery } from '../urls.ts';
+import { TRENDING_DIGEST } from './trending.ts';
+import { feedPath, withQuery } from '../urls.ts';
 
 const LISTING_PAGE_SIZE = 30;
 
@@ -47,45 +50,77 @@ export function registerListingRoutes(app: FastifyInstance, ctx: WebContext): vo
   const dayQuery = querystring({ date: optionalDayParam, sort: sortParam, page: pageParam });
   app.get<{ Querystring: ListingQuery }>('/', { schema: dayQuery }, async (request, reply) => {
     const date = request.query.date || undefined; // the day picker sends date= when left empty
-    const day = date === undefined ? await ctx.store.latestDay() : parseDay(date);
-    if (date !== undefined && !day) {
-      throw new HttpError(400, `${date} is not a day on the calendar (or not between ${YEARS.min} and ${YEARS.max}). Write a real date as YYYY-MM-DD, like 2024-05-31.`, [
-        { href: '/', label: 'The latest day' },
-      ]);
-    }
+    const day = date === undefined ? await ctx.store.latestDay() : requestedDay(date);
     if (!day) return sendPage(reply, emptyHubPage(ctx));
-    return showPeriod(ctx, reply, dayPeriod(day), request.query, request.viewer);
+    // The latest day's page is the home page: its feed is the daily feed, which follows the days.
+    const feed = date === undefined ? DAILY_FEED : periodFeed(dayPeriod(day));
+    return showPeriod(ctx, reply, dayPeriod(day), request.query, request.viewer, feed);
   });
 
   app.get('/week', async (_request, reply) => reply.redirect(`/week/${isoWeekKey(await anchorDay(ctx))}`));
   app.get('/month', async (_request, reply) => reply.redirect(`/month/${(await anchorDay(ctx)).slice(0, 7)}`));
 
   app.get<{ Params: { week: string }; Querystring: ListingQuery }>('/week/:week', { schema: periodQuery }, async (request, reply) => {
-    const period = parseWeek(request.params.week);
-    if (!period) {
-      throw new HttpError(
-        400,
-        `"${request.params.week}" is not an ISO week. Write YEAR-Wnn, with nn from 01 to 52 (53 in long years) and a year from ${YEARS.min} to ${YEARS.max}, like 2024-W22.`,
-        [{ href: '/week', label: 'The latest week' }],
-      );
-    }
-    return showPeriod(ctx, reply, period, request.query, request.viewer);
+    const period = requestedWeek(request.params.week);
+    return showPeriod(ctx, reply, period, request.query, request.viewer, periodFeed(period));
   });
 
   app.get<{ Params: { month: string }; Querystring: ListingQuery }>('/month/:month', { schema: periodQuery }, async (request, reply) => {
-    const period = parseMonth(request.params.month);
-    if (!period) {
-      throw new HttpError(400, `"${request.params.month}" is not a month. Write YYYY-MM, with MM from 01 to 12 and a year from ${YEARS.min} to ${YEARS.max}, like 2024-05.`, [
-        { href: '/month', label: 'The latest month' },
-      ]);
-    }
-    return showPeriod(ctx, reply, period, request.query, request.viewer);
+    const period = requestedMonth(request.params.month);
+    return showPeriod(ctx, reply, period, request.query, request.viewer, periodFeed(period));
   });
 }
 
+/** A day from ?date=, or a 400 that says how to write one. */
+export function requestedDay(date: string): string {
+  const day = parseDay(date);
+  if (!day) {
+    throw new HttpError(400, `${date} is not a day on the calendar (or not between ${YEARS.min} and ${YEARS.max}). Write a real date as YYYY-MM-DD, like 2024-05-31.`, [
+      { href: '/', label: 'The latest day' },
+    ]);
+  }
+  return day;
+}
+
+export function requestedWeek(week: string): Period {
+  const period = parseWeek(week);
+  if (!period) {
+    throw new HttpError(
+      400,
+      `"${week}" is not an ISO week. Write YEAR-Wnn, with nn from 01 to 52 (53 in long years) and a year from ${YEARS.min} to ${YEARS.max}, like 2024-W22.`,
+      [{ href: '/week', label: 'The latest week' }],
+    );
+  }
+  return period;
+}
+
+export function requestedMonth(month: string): Period {
+  const period = parseMonth(month);
+  if (!period) {
+    throw new HttpError(400, `"${month}" is not a month. Write YYYY-MM, with MM from 01 to 12 and a year from ${YEARS.min} to ${YEARS.max}, like 2024-05.`, [
+      { href: '/month', label: 'The latest month' },
+    ]);
+  }
+  return period;
+}
+
 /** The day the Weekly and Monthly links open on: the latest with papers, else today. */
-async function anchorDay(ctx: WebContext): Promise<string> {
+export async function anchorDay(ctx: WebContext): Promise<string> {
   return (await ctx.store.latestDay()) ?? todayUtc();
+}
+
+/** A period's page title and description, which its feed shares. */
+export function periodHeading(period: Period): { title: string; description: string } {
+  return {
+    title: `${KIND_TITLES[period.kind]}: ${formatPeriod(period, 'short')}`,
+    description: `Research papers listed ${period.kind === 'day' ? 'on' : 'in'} ${formatPeriod(period)}, most upvoted first.`,
+  };
+}
+
+/** A period's feed: /feed.atom?date=2024-05-31, /week/2024-W22.atom, /month/2024-05.atom. */
+export function periodFeed(period: Period): FeedRef {
+  const href = period.kind === 'day' ? withQuery(DAILY_FEED.href, { date: period.key }) : feedPath(periodPath(period, 'upvotes'));
+  return { href, title: periodHeading(period).title };
 }
 
 interface PeriodView {
@@ -100,9 +135,11 @@ interface PeriodView {
   counts: DayCount[];
   /** Votes and collections on each card. */
   card: (paper: PaperSummary) => CardOptions;
+  /** Subscribe and the feed link. */
+  delivery: Html;
 }
 
-async function showPeriod(ctx: WebContext, reply: FastifyReply, period: Period, query: ListingQuery, viewer: Viewer | undefined) {
+async function showPeriod(ctx: WebContext, reply: FastifyReply, period: Period, query: ListingQuery, viewer: Viewer | undefined, feed: FeedRef) {
   const { store } = ctx;
   const { sort, page } = query;
   const from = dayStartInstant(period.start);
@@ -123,16 +160,11 @@ async function showPeriod(ctx: WebContext, reply: FastifyReply, period: Period, 
       { href: periodPath(period, sort, pages), label: 'The last page' },
     ]);
   }
-  const view: PeriodView = { period, sort, page, pages, total, papers, previous, next, counts, card: await cardsFor(ctx, viewer, papers) };
-  return sendPage(
-    reply,
-    layout(ctx.site, {
-      title: `${KIND_TITLES[period.kind]}: ${formatPeriod(period, 'short')}`,
-      section: period.kind,
-      description: `Research papers listed ${period.kind === 'day' ? 'on' : 'in'} ${formatPeriod(period)}, most upvoted first.`,
-      body: periodBody(view),
-    }),
-  );
+  // Every listing offers the trending digest: a digest of one day's or one week's list would be
+  // stale before it arrived, while trending is what is new and rising now.
+  const delivery = deliveryBar(viewer, { feed, subscribe: TRENDING_DIGEST, prominent: period.kind === 'day' });
+  const view: PeriodView = { period, sort, page, pages, total, papers, previous, next, counts, card: await cardsFor(ctx, viewer, papers), delivery };
+  return sendPage(reply, layout(ctx.site, { ...periodHeading(period), section: period.kind, feeds: [feed], body: periodBody(view) }));
 }
 
 function periodBody(view: PeriodView): Html {
@@ -143,6 +175,7 @@ function periodBody(view: PeriodView): Html {
     <h1><span class="kicker">${KIND_TITLES[period.kind]}</span> ${formatPeriod(period)}</h1>
     ${periodNav(view)}
   </div>
+  ${view.delivery}
   ${period.kind === 'day' ? '' : chart(period, view.counts)}
   ${
     total === 0
@@ -232,7 +265,7 @@ function chart(period: Period, counts: DayCount[]): Html {
 </figure>`;
 }
 
-function periodPath(period: Period, sort: Sort, page = 1): string {
+export function periodPath(period: Period, sort: Sort, page = 1): string {
   const params = { sort: sort === 'upvotes' ? undefined : sort, page: page > 1 ? page : undefined };
   if (period.kind === 'day') return withQuery('/', { date: period.key, ...params });
   return withQuery(`/${period.kind}/${period.key}`, params);

@@ -6,7 +6,9 @@ import { isBlankQuery } from '../../search/query.ts';
 import type { PaperSummary } from '../../store/store.ts';
 import { notice, pager, paperCard, withCode, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { deliveryBar, type DeliveryOptions } from '../delivery.ts';
+import { HttpError, truncate } from '../errors.ts';
+import type { FeedRef } from '../feeds.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
 import { renderMarked, renderMath, snippet } from '../math.ts';
@@ -24,14 +26,15 @@ import {
 } from '../ranked.ts';
 import { modeParam, optionalDayParam, pageParam, querystring, textParam } from '../schemas.ts';
 import { parseSearch, type SearchParams } from '../search-request.ts';
-import { paperPath, searchPath, withQuery } from '../urls.ts';
+import { feedPath, paperPath, searchPath, withQuery } from '../urls.ts';
+import type { Viewer } from '../viewer.ts';
 import { cardsFor } from './community.ts';
 
-const SEARCH_PAGE_SIZE = 20;
+export const SEARCH_PAGE_SIZE = 20;
 /** Papers like a pasted text: one page, since a POST cannot be paged by links. */
 const LIKE_TEXT_RESULTS = 30;
 
-interface SearchQuerystring extends SearchParams {
+export interface SearchQuerystring extends SearchParams {
   page: number;
   mode: SearchMode;
   like?: string;
@@ -52,10 +55,11 @@ const MODE_HINTS: Record<SearchMode, string> = {
   meaning: 'Papers about the same thing, even in other words.',
 };
 
-export function registerSearchRoutes(app: FastifyInstance, ctx: WebContext): void {
-  const schema = querystring({ q: textParam, page: pageParam, cat: textParam, since: optionalDayParam, until: optionalDayParam, mode: modeParam, like: textParam });
+/** What /search takes, and its feed too. */
+export const SEARCH_SCHEMA = querystring({ q: textParam, page: pageParam, cat: textParam, since: optionalDayParam, until: optionalDayParam, mode: modeParam, like: textParam });
 
-  app.get<{ Querystring: SearchQuerystring }>('/search', { schema }, async (request, reply) => {
+export function registerSearchRoutes(app: FastifyInstance, ctx: WebContext): void {
+  app.get<{ Querystring: SearchQuerystring }>('/search', { schema: SEARCH_SCHEMA }, async (request, reply) => {
     const params = request.query;
     const q = (params.q ?? '').trim();
     const { query, problems } = parseSearch(params);
@@ -71,14 +75,14 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: WebContext): voi
 
     const view = { kind: 'search' as const, params, q, problems };
     if (isBlankQuery(query)) {
-      const nothing = q ? [`There is nothing to search for in “${q.length > 80 ? `${q.slice(0, 80)}…` : q}”: use words, "a phrase", author:Name or cat:cs.LG.`] : [];
+      const nothing = q ? [nothingToSearch(q)] : [];
       const status = problems.length > 0 || q ? 400 : 200;
       return sendPage(reply, searchPage(ctx, { ...view, problems: [...problems, ...nothing] }), status);
     }
     const result = await rankedSearch(ctx, query, params.mode, { limit: SEARCH_PAGE_SIZE, offset });
     const pages = checkPage(params, result);
     const card = await cardsFor(ctx, request.viewer, result.hits.map((h) => h.paper));
-    return sendPage(reply, searchPage(ctx, { ...view, result, pages, card }));
+    return sendPage(reply, searchPage(ctx, { ...view, result, pages, card, viewer: request.viewer }));
   });
 
   // No CSRF token: this POST changes nothing, it only carries a text too long for a URL.
@@ -114,6 +118,8 @@ interface SearchView {
   text?: string;
   /** Votes and collections on each card. */
   card?: (paper: PaperSummary) => CardOptions;
+  /** Who is looking, for the Follow bar's form (searches with words only). */
+  viewer?: Viewer;
 }
 
 function searchPage(ctx: WebContext, view: SearchView): string {
@@ -125,6 +131,7 @@ function searchPage(ctx: WebContext, view: SearchView): string {
     section: 'search',
     q,
     mode: view.kind === 'search' ? view.params.mode : undefined,
+    feeds: followable(view) ? [searchFeed(view.params)] : undefined,
     body: html`<section class="search-page">
   ${heading(view, source)}
   ${view.problems.map((p) => notice('warning', p))}
@@ -154,7 +161,8 @@ function results(view: SearchView, result: RankedResult): Html {
   <div class="toolbar">
     ${result.total > 0 ? html`<p class="count">${countLine(view, result)}</p>` : html`<span></span>`}
     ${view.kind === 'search' && result.ranked ? modeChoice(view.params) : ''}
-  </div>`;
+  </div>
+  ${followable(view) ? deliveryBar(view.viewer, followSearch(searchFeed(view.params), topicQuery(view.params))) : ''}`;
   if (result.total === 0 || result.hits.length === 0) {
     const hint =
       view.kind === 'search' && view.params.mode === 'keyword'
@@ -175,7 +183,7 @@ function results(view: SearchView, result: RankedResult): Html {
     }),
   )}</div>
   ${view.pages! > 1 ? pager({ page: view.params.page, pages: view.pages!, href: (n) => resultsPath(view.params, n) }) : ''}
-  ${view.kind === 'search' && view.q ? html`<p class="save-topic"><a href="${withQuery('/topics', { q: topicQuery(view) })}">Save as a topic page</a> <span class="muted">: a page to bookmark that lists the best matches as papers arrive.</span></p>` : ''}`;
+  ${followable(view) ? html`<p class="save-topic"><a href="${withQuery('/topics', { q: topicQuery(view.params) })}">Save as a topic page</a> <span class="muted">: a page to bookmark that lists the best matches as papers arrive.</span></p>` : ''}`;
 }
 
 /** "matched words #3 · similar meaning #1": where the paper stood in each ranking. */
@@ -259,13 +267,33 @@ function help(): Html {
 </section>`;
 }
 
-/** The search's text with the filter form's fields folded in: what a topic page runs. */
-function topicQuery(view: SearchView): string {
-  const { cat, since, until } = view.params;
-  return [view.q, cat?.trim() ? `cat:${cat.trim().replace(/[\s"]/g, '')}` : '', since ? `since:${since}` : '', until ? `until:${until}` : ''].filter(Boolean).join(' ');
+/** "There is nothing to search for in …": a query with neither words nor filters (a 400). */
+export function nothingToSearch(q: string): string {
+  return `There is nothing to search for in “${truncate(q, 80)}”: use words, "a phrase", author:Name or cat:cs.LG.`;
 }
 
-function resultsPath(params: SearchQuerystring, page: number): string {
+/** A search by words, which a reader can save as a topic, follow in a feed reader or subscribe to. */
+function followable(view: SearchView): boolean {
+  return view.kind === 'search' && view.q !== '';
+}
+
+/** The search's text with the filter form's fields folded in: what a topic page runs. */
+export function topicQuery(params: SearchParams): string {
+  const { cat, since, until } = params;
+  return [(params.q ?? '').trim(), cat?.trim() ? `cat:${cat.trim().replace(/[\s"]/g, '')}` : '', since ? `since:${since}` : '', until ? `until:${until}` : ''].filter(Boolean).join(' ');
+}
+
+/** A search's feed: /search.atom with the search's own parameters, the mode included. */
+export function searchFeed(params: SearchQuerystring): FeedRef {
+  return { href: feedPath(resultsPath({ ...params, like: undefined }, 1)), title: `Search: ${truncate(topicQuery(params), 80)}` };
+}
+
+/** The Follow bar of a search or a topic: its feed, and a digest of the new papers it finds. */
+export function followSearch(feed: FeedRef, target: string): DeliveryOptions {
+  return { feed, subscribe: { kind: 'search', target, label: `new papers on “${truncate(target, 80)}”` } };
+}
+
+export function resultsPath(params: SearchQuerystring, page: number): string {
   return withQuery('/search', {
     q: params.q,
     like: params.like,

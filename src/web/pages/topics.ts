@@ -6,16 +6,18 @@ import { isBlankQuery } from '../../search/query.ts';
 import type { PaperSummary } from '../../store/store.ts';
 import { notice, paperCard, withCode, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
+import { deliveryBar } from '../delivery.ts';
 import { HttpError, truncate } from '../errors.ts';
-import { html } from '../html.ts';
+import type { FeedRef } from '../feeds.ts';
+import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
 import { renderMarked } from '../math.ts';
 import { rankedSearch, type RankedResult } from '../ranked.ts';
 import { querystring, textParam } from '../schemas.ts';
 import { parseSearch } from '../search-request.ts';
-import { searchPath, topicPath } from '../urls.ts';
+import { feedPath, searchPath, topicPath } from '../urls.ts';
 import { cardsFor } from './community.ts';
-import { foundBy } from './search.ts';
+import { followSearch, foundBy } from './search.ts';
 
 const TOPIC_SIZE = 30;
 
@@ -35,15 +37,30 @@ export function registerTopicRoutes(app: FastifyInstance, ctx: WebContext): void
     const given = request.params['*'];
     const q = checkedTopic(given);
     if (q !== given) return reply.redirect(topicPath(q), 301);
-    const { query, problems } = parseSearch({ q });
-    const result = await rankedSearch(ctx, query, 'hybrid', { limit: TOPIC_SIZE, offset: 0 });
+    const { problems, result } = await topicResults(ctx, q);
     const card = await cardsFor(ctx, request.viewer, result.hits.map((h) => h.paper));
-    return sendPage(reply, topicPage(ctx, q, problems, result, card));
+    const delivery = deliveryBar(request.viewer, followSearch(topicFeed(q), q));
+    return sendPage(reply, topicPage(ctx, q, problems, result, card, delivery));
   });
 }
 
+/** What a topic page lists: the best matches for its query, by keywords and meaning together. */
+export async function topicResults(ctx: WebContext, q: string): Promise<{ problems: string[]; result: RankedResult }> {
+  const { query, problems } = parseSearch({ q });
+  return { problems, result: await rankedSearch(ctx, query, 'hybrid', { limit: TOPIC_SIZE, offset: 0 }) };
+}
+
+/** A topic page's title and description, which its feed shares. */
+export function topicHeading(q: string): { title: string; description: string } {
+  return { title: `Topic: ${truncate(q, 80)}`, description: `The papers in this hub that best match “${truncate(q, 120)}”, updated as papers arrive.` };
+}
+
+export function topicFeed(q: string): FeedRef {
+  return { href: feedPath(topicPath(q)), title: topicHeading(q).title };
+}
+
 /** The topic's query, trimmed; blank, unsearchable or over-long is a 400 that says so. */
-function checkedTopic(raw: string): string {
+export function checkedTopic(raw: string): string {
   const q = raw.trim();
   if (!q) {
     throw new HttpError(400, 'A topic page needs a topic: open /topics/ followed by a search, like /topics/diffusion speech synthesis, or use “Save as a topic page” under a search’s results.', LINKS);
@@ -55,14 +72,14 @@ function checkedTopic(raw: string): string {
   return q;
 }
 
-function topicPage(ctx: WebContext, q: string, problems: string[], result: RankedResult, card: (paper: PaperSummary) => CardOptions): string {
+function topicPage(ctx: WebContext, q: string, problems: string[], result: RankedResult, card: (paper: PaperSummary) => CardOptions, delivery: Html): string {
   const how = result.mode === 'hybrid' ? 'keywords and meaning together' : result.mode === 'meaning' ? 'meaning' : 'keywords only';
   const shown = result.hits.length;
   return layout(ctx.site, {
-    title: `Topic: ${truncate(q, 80)}`,
+    ...topicHeading(q),
     section: 'topic',
     q,
-    description: `The papers in this hub that best match “${truncate(q, 120)}”, updated as papers arrive.`,
+    feeds: [topicFeed(q)],
     body: html`<section class="topic-page">
   <p class="kicker">Topic</p>
   <h1>${q}</h1>
@@ -71,6 +88,7 @@ function topicPage(ctx: WebContext, q: string, problems: string[], result: Ranke
   ${problems.map((p) => notice('warning', p))}
   ${result.notice ? notice('info', withCode(result.notice)) : ''}
   <p class="topic-actions"><a class="button" href="${searchPath(q)}">Full search, with filters and every page →</a></p>
+  ${delivery}
   ${
     shown === 0
       ? notice('info', html`<p><strong>No papers match yet.</strong> This page will list them once papers on the topic arrive.</p>`)

@@ -19,16 +19,21 @@ import {
 } from '../../rank/trending.ts';
 import { notice, paperCard, type CardOptions } from '../components.ts';
 import type { WebContext } from '../context.ts';
+import { deliveryBar, type SubscribeTarget } from '../delivery.ts';
 import { HttpError } from '../errors.ts';
+import type { FeedRef } from '../feeds.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
 import { renderMath } from '../math.ts';
 import { sparkline } from '../sparkline.ts';
 import type { PaperSummary } from '../../store/store.ts';
 import { cardsFor } from './community.ts';
-import { withQuery } from '../urls.ts';
+import { feedPath, withQuery } from '../urls.ts';
 
-const TRENDING_SIZE = 30;
+export const TRENDING_SIZE = 30;
+
+/** The digest of trending papers, which the listings offer too. */
+export const TRENDING_DIGEST: SubscribeTarget = { kind: 'trending', target: '', label: 'trending papers' };
 
 const TITLES: Record<TrendingPeriod, string> = { day: 'today', week: 'this week', month: 'this month' };
 const TAB_LABELS: Record<TrendingPeriod, string> = { day: 'Today', week: 'This week', month: 'This month' };
@@ -38,15 +43,9 @@ export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): v
   app.get<{ Querystring: { period?: unknown } }>('/trending', async (request, reply) => {
     const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE);
     const card = await cardsFor(ctx, request.viewer, list.items.map((item) => item.paper));
-    return sendPage(
-      reply,
-      layout(ctx.site, {
-        title: `Trending ${TITLES[list.period]}`,
-        section: 'trending',
-        description: `Research papers gaining attention over ${SPANS[list.period]}: votes, Hugging Face upvotes and GitHub stars.`,
-        body: trendingBody(list, card),
-      }),
-    );
+    const feed = trendingFeed(list.period);
+    const delivery = deliveryBar(request.viewer, { feed, subscribe: TRENDING_DIGEST });
+    return sendPage(reply, layout(ctx.site, { ...trendingHeading(list.period), section: 'trending', feeds: [feed], body: trendingBody(list, card, delivery) }));
   });
 
   app.get<{ Querystring: { period?: unknown } }>('/api/trending', async (request) => {
@@ -73,7 +72,7 @@ export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): v
 }
 
 /** day (the default), week or month; anything else is a 400 that says what to write. */
-function periodParam(given: unknown): TrendingPeriod {
+export function periodParam(given: unknown): TrendingPeriod {
   if (given === undefined || given === '') return 'day';
   const period = TRENDING_PERIODS.find((p) => p === given);
   if (!period) {
@@ -83,7 +82,20 @@ function periodParam(given: unknown): TrendingPeriod {
   return period;
 }
 
-function trendingBody(list: TrendingList, card: (paper: PaperSummary) => CardOptions): Html {
+/** The trending page's title and description, which its feed shares. */
+export function trendingHeading(period: TrendingPeriod): { title: string; description: string } {
+  return {
+    title: `Trending ${TITLES[period]}`,
+    description: `Research papers gaining attention over ${SPANS[period]}: votes, Hugging Face upvotes and GitHub stars.`,
+  };
+}
+
+/** Why a paper trends, in words: "+14 upvotes in 24 h, +320 GitHub stars this week". */
+export function trendingReasons(entry: TrendingEntry, period: TrendingPeriod): string {
+  return entry.reasons.map((r) => reasonText(r, period)).join(', ');
+}
+
+function trendingBody(list: TrendingList, card: (paper: PaperSummary) => CardOptions, delivery: Html): Html {
   return html`<section class="listing trending">
   <div class="listing-head">
     <nav class="tabs" aria-label="Period">${TRENDING_PERIODS.map((p) =>
@@ -92,6 +104,7 @@ function trendingBody(list: TrendingList, card: (paper: PaperSummary) => CardOpt
     <h1><span class="kicker">Trending</span> ${TITLES[list.period]}</h1>
     <p class="lead">Votes here, upvotes on Hugging Face and GitHub stars gained over ${SPANS[list.period]}, pulled down by age. <a href="/about/trending">How trending works</a></p>
   </div>
+  ${delivery}
   ${
     list.items.length === 0
       ? emptyTrending(list.period)
@@ -103,7 +116,7 @@ function trendingBody(list: TrendingList, card: (paper: PaperSummary) => CardOpt
 /** The "why" line under a card: the sparkline, the reasons, the score. */
 function why(entry: TrendingEntry, period: TrendingPeriod): Html {
   return html`<p class="trend-why">${sparkline(entry.series, `Upvotes over ${SPANS[period]}`)}
-    <span class="trend-reasons">${entry.reasons.map((r) => reasonText(r, period)).join(', ')}</span>
+    <span class="trend-reasons">${trendingReasons(entry, period)}</span>
     <span class="trend-score" title="Trending score: points divided by age; see How trending works">score ${formatScore(entry.score)}</span></p>`;
 }
 
@@ -117,7 +130,11 @@ function emptyTrending(period: TrendingPeriod): Html {
   );
 }
 
-function trendingPath(period: TrendingPeriod): string {
+export function trendingFeed(period: TrendingPeriod): FeedRef {
+  return { href: feedPath(trendingPath(period)), title: trendingHeading(period).title };
+}
+
+export function trendingPath(period: TrendingPeriod): string {
   return withQuery('/trending', { period: period === 'day' ? undefined : period });
 }
 
@@ -174,5 +191,5 @@ function workedExample(): Html {
   <p>Points: ${HUB_VOTE_POINTS} × ${p.hubVotes} + ${SOURCE_UPVOTE_POINTS} × ${p.sourceUpvotes} + ${STAR_POINTS_PER_SQRT} × √${p.starsGained}
     = ${HUB_VOTE_POINTS * p.hubVotes} + ${SOURCE_UPVOTE_POINTS * p.sourceUpvotes} + ${(STAR_POINTS_PER_SQRT * Math.sqrt(p.starsGained)).toFixed(0)} = <strong>${p.points.toFixed(0)}</strong>.</p>
   <p>Gravity: (1 + ${p.ageHours} / ${AGE_SCALE_HOURS.week})<sup>${GRAVITY}</sup> = ${p.gravity.toFixed(2)}. Score: ${p.points.toFixed(0)} / ${p.gravity.toFixed(2)} = <strong>${formatScore(entry!.score)}</strong>.</p>
-  <p>Its card would say: ${entry!.reasons.map((r) => reasonText(r, 'week')).join(', ')}.</p>`;
+  <p>Its card would say: ${trendingReasons(entry!, 'week')}.</p>`;
 }
