@@ -21,6 +21,8 @@ export interface Config {
   /** smtp(s)://user:pass@host:port for sign-in mails; empty: links go to the server log. */
   smtpUrl: string;
   mailFrom: string;
+  /** SMTP connections a digest run sends over at once; each holds at most one mail a kill could duplicate. */
+  smtpConnections: number;
   /** The address people reach the hub at, for links in mails; empty: http://HOST:PORT. */
   baseUrl: string;
   /** How many days after publication a paper may still be submitted to a daily list. */
@@ -76,6 +78,7 @@ const SETTINGS = {
   politeDelaySeconds: { env: 'PAPERBOY_POLITE_DELAY', fallback: '3', parse: (s) => wholeNumber(s, 0, 60), expects: 'a whole number of seconds from 0 to 60' },
   userAgent: { env: 'PAPERBOY_USER_AGENT', fallback: 'Paperboy/0.1 (self-hosted paper hub)', parse: (s) => (s.trim() ? s : undefined), expects: 'a non-empty User-Agent string' },
   smtpUrl: { env: 'PAPERBOY_SMTP_URL', fallback: '', parse: (s) => (s === '' || /^smtps?:\/\//.test(s) ? s : undefined), expects: 'an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.org:587, or empty to log sign-in links' },
+  smtpConnections: { env: 'PAPERBOY_SMTP_CONNECTIONS', fallback: '1', parse: (s) => wholeNumber(s, 1, 8), expects: 'a whole number of connections from 1 to 8' },
   mailFrom: { env: 'PAPERBOY_MAIL_FROM', fallback: 'Paperboy <paperboy@localhost>', parse: (s) => (/\S+@\S+/.test(s) ? s.trim() : undefined), expects: 'a sender address, e.g. "Paperboy <papers@example.org>"' },
   baseUrl: { env: 'PAPERBOY_BASE_URL', fallback: '', parse: (s) => (s === '' ? s : httpUrl(s)?.replace(/\/+$/, '')), expects: 'the http(s) URL people open the hub at, e.g. https://papers.example.org' },
   submitWindowDays: { env: 'PAPERBOY_SUBMIT_WINDOW_DAYS', fallback: '14', parse: (s) => wholeNumber(s, 1, 3650), expects: 'a whole number of days from 1 to 3650' },

@@ -59,7 +59,7 @@ export function mailerFor(config: Config, log: (line: string) => void, options: 
       throw new UserError(`PAPERBOY_DKIM_KEY_FILE cannot be read (${(error as Error).message}); give the path of a PEM private key, or leave it empty.`, 2);
     }
   }
-  return createMailer({ ...config, dkim }, log, options);
+  return createMailer({ ...config, dkim }, log, options.pool ? { pool: { connections: config.smtpConnections } } : {});
 }
 
 /** What a digest run needs: the store and search, a recommender, a pooled mailer and the signed links. */
@@ -72,6 +72,7 @@ export async function digestContextFor(store: Store, semantic: SemanticSearch, c
     signer: await hubLinkSigner(store.shared),
     siteName: config.siteName,
     baseUrl: baseUrlFor(config),
+    concurrency: config.smtpConnections,
   };
 }
 

@@ -54,6 +54,7 @@ export async function composeDue(ctx: DigestContext, options: ComposeOptions): P
   const { store } = ctx;
   const now = options.now;
   const selector = new Selector(ctx);
+  const bodies = new WeakMap<object, Map<string, { hash: string; body: string }>>();
   const report: ComposeReport = { due: 0, queued: 0, skipped: 0, stopped: 0, unchanged: 0, msPerSubscription: 0 };
   const started = performance.now();
   for (let after = 0; ; ) {
@@ -76,7 +77,7 @@ export async function composeDue(ctx: DigestContext, options: ComposeOptions): P
         report.stopped++;
         continue;
       }
-      editions.push({ ...editionRecord(subscription, edition, selection, options.mailHost), nextDueAt: next, coveredTo: edition.dueAt });
+      editions.push({ ...editionRecord(subscription, edition, selection, options.mailHost, bodies), nextDueAt: next, coveredTo: edition.dueAt });
     }
     const added = await store.subscriptions.saveEditions(editions, now.toISOString());
     editions.forEach((e, i) => report[!added[i] ? 'unchanged' : e.state === 'queued' ? 'queued' : 'skipped']++);
@@ -87,7 +88,10 @@ export async function composeDue(ctx: DigestContext, options: ComposeOptions): P
   return report;
 }
 
-function editionRecord(subscription: Subscription, edition: Edition, selection: Exclude<Selection, { stop: unknown }>, mailHost: string): EditionRecord {
+/** Selections are shared between subscribers, and so, per edition name, is their stored form. */
+type BodyCache = WeakMap<object, Map<string, { hash: string; body: string }>>;
+
+function editionRecord(subscription: Subscription, edition: Edition, selection: Exclude<Selection, { stop: unknown }>, mailHost: string, bodies: BodyCache): EditionRecord {
   const base = {
     subscriptionKey: subscription.key,
     edition: edition.key,
@@ -95,6 +99,13 @@ function editionRecord(subscription: Subscription, edition: Edition, selection: 
     recipient: subscription.subscriber.email,
   };
   if ('skip' in selection) return { ...base, state: 'skipped', papers: 0, detail: selection.skip };
-  const body = JSON.stringify({ ...selection.content, edition: editionLabel(subscription.schedule, edition) });
-  return { ...base, state: 'queued', papers: selection.content.papers.length, content: { hash: createHash('sha256').update(body).digest('hex'), body } };
+  const label = editionLabel(subscription.schedule, edition);
+  const byLabel = bodies.get(selection.content) ?? new Map<string, { hash: string; body: string }>();
+  bodies.set(selection.content, byLabel);
+  let content = byLabel.get(label);
+  if (!content) {
+    const body = JSON.stringify({ ...selection.content, edition: label });
+    byLabel.set(label, (content = { hash: createHash('sha256').update(body).digest('hex'), body }));
+  }
+  return { ...base, state: 'queued', papers: selection.content.papers.length, content };
 }

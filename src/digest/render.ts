@@ -35,8 +35,8 @@ function paperView(paper: DigestPaper, envelope: DigestEnvelope): PaperView {
   const authors = paper.authors.slice(0, MAX_AUTHORS).join(', ') + (paper.authors.length > MAX_AUTHORS ? ' et al.' : '');
   return {
     paper,
-    title: plainMath(paper.title),
-    summary: plainMath(paper.summary),
+    title: plainOnce(paper.title),
+    summary: plainOnce(paper.summary),
     authors,
     page: `${envelope.baseUrl}/papers/${paper.id}`,
     pdf: `https://arxiv.org/pdf/${paper.id}`,
@@ -44,6 +44,19 @@ function paperView(paper: DigestPaper, envelope: DigestEnvelope): PaperView {
     more: envelope.feedbackUrl(paper.id, 'more'),
     fewer: envelope.feedbackUrl(paper.id, 'fewer'),
   };
+}
+
+/** A run sends the same papers to many readers: each title and summary is turned into plain text once. */
+const plain = new Map<string, string>();
+const MAX_REMEMBERED = 20_000;
+
+function plainOnce(text: string): string {
+  let found = plain.get(text);
+  if (found === undefined) {
+    if (plain.size >= MAX_REMEMBERED) plain.clear();
+    plain.set(text, (found = plainMath(text)));
+  }
+  return found;
 }
 
 function httpUrl(url: string): string | undefined {
@@ -196,7 +209,7 @@ ${(Object.keys(ROLES) as Role[]).map((role) => `  .pb-${role} { ${colours(role, 
 }`;
 
 /** System fonts only; names unquoted (valid CSS) so that nothing in a style attribute needs escaping. */
-const FONT = 'font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica Neue,Arial,Noto Sans,sans-serif';
+const FONT = 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif';
 const TABLE = raw('role="presentation" cellpadding="0" cellspacing="0" border="0"');
 const FOOTNOTE = `${FONT};font-size:12px;line-height:1.6;text-align:center`;
 const PILL = 'display:inline-block;padding:3px 10px;border-radius:11px';

@@ -65,12 +65,26 @@ export function localDay(at: Date, timeZone: string): string {
  * clocks skip that hour, the first instant after the gap.
  */
 export function zonedInstant(day: string, hour: number, timeZone: string): Date {
+  // Every subscriber on the same schedule asks the same question in a digest run: answer it once.
+  const key = `${timeZone}\n${day}\n${hour}`;
+  let found = instants.get(key);
+  if (found === undefined) {
+    if (instants.size >= MAX_REMEMBERED) instants.clear();
+    instants.set(key, (found = firstInstantAt(day, hour, timeZone)));
+  }
+  return new Date(found);
+}
+
+const instants = new Map<string, number>();
+const MAX_REMEMBERED = 50_000;
+
+function firstInstantAt(day: string, hour: number, timeZone: string): number {
   const wall = Date.parse(`${day}T00:00:00.000Z`) + hour * HOUR_MS;
   // The offsets in force half a day either side cover any transition near the wanted time.
   const candidates = [wall - 12 * HOUR_MS, wall + 12 * HOUR_MS].map((probe) => wall - (wallClock(probe, timeZone) - probe));
   const reaching = candidates.filter((c) => wallClock(c, timeZone) >= wall).sort((a, b) => a - b);
   const exact = reaching.filter((c) => wallClock(c, timeZone) === wall);
-  return new Date(exact[0] ?? reaching[0]!);
+  return exact[0] ?? reaching[0]!;
 }
 
 function addDays(day: string, n: number): string {

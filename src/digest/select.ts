@@ -3,7 +3,7 @@
 // subscriber on the same schedule gets the same window, and a Selector shares the work between them
 // (one trending list, one search per distinct query) within a run.
 import { firstSentence, normalizeAuthorName } from '../paper/text.ts';
-import type { Recommender } from '../rank/personal.ts';
+import { becauseText, type Recommender } from '../rank/personal.ts';
 import { loadTrending } from '../rank/trending-list.ts';
 import { reasonText, type TrendingPeriod } from '../rank/trending.ts';
 import { linearBlend } from '../search/fusion.ts';
@@ -42,6 +42,7 @@ const NO_QUERY: SearchQuery = { terms: [], phrases: [], excludes: [], authors: [
 
 export class Selector {
   private readonly cache = new Map<string, Promise<unknown>>();
+  private readonly summaries = new Map<string, string>();
 
   constructor(private readonly ctx: DigestContext) {}
 
@@ -68,8 +69,14 @@ export class Selector {
     );
   }
 
-  private newPapers(window: EditionWindow): Promise<{ key: number; paper: PaperSummary }[]> {
-    return this.once(`papers\n${window.from}\n${window.to}`, async () => (await this.ctx.store.hitsForKeys(await this.newKeys(window), NO_QUERY)).map((h) => ({ key: h.key, paper: h.paper })));
+  /** The new papers' cards, by key, read once for every subscriber of the window. */
+  private newPapers(window: EditionWindow): Promise<Map<number, PaperSummary>> {
+    return this.once(`papers\n${window.from}\n${window.to}`, async () => new Map((await this.ctx.store.hitsForKeys(await this.newKeys(window), NO_QUERY)).map((h) => [h.key, h.paper])));
+  }
+
+  private async newPapersByKey(window: EditionWindow, keys: number[]): Promise<PaperSummary[]> {
+    const papers = await this.newPapers(window);
+    return keys.flatMap((key) => papers.get(key) ?? []);
   }
 
   private async trending(s: Subscription, window: EditionWindow): Promise<Selection> {
@@ -78,7 +85,7 @@ export class Selector {
     const list = await loadTrending(this.ctx.store, period, new Date(window.to), s.maxPapers);
     if (list.items.length === 0) return { skip: 'nothing trended' };
     const papers = list.items.map(({ paper, entry }) => ({ paper, reason: `Trending: ${entry.reasons.map((r) => reasonText(r, period)).join(', ')}` }));
-    return this.content(s, period === 'day' ? 'Trending today' : 'Trending this week', withQuery('/trending', period === 'day' ? {} : { period }), papers, list.items.length);
+    return this.content(s, period === 'day' ? 'Trending today' : 'Trending this week', withQuery('/trending', period === 'day' ? {} : { period }), papers, list.items.length, window);
   }
 
   private async search(s: Subscription, window: EditionWindow): Promise<Selection> {
@@ -87,9 +94,9 @@ export class Selector {
     const scores = await this.ctx.store.keywordScores(await this.newKeys(window), query);
     if (scores.size === 0) return { skip: 'no new paper matched' };
     const ranked = await this.rankByBlend(query, scores);
-    const hits = await this.ctx.store.hitsForKeys(ranked.slice(0, s.maxPapers), NO_QUERY);
+    const papers = await this.newPapersByKey(window, ranked.slice(0, s.maxPapers));
     const reason = `Matches your search “${s.target}”`;
-    return this.content(s, `New papers on “${s.target}”`, topicPath(s.target), hits.map((h) => ({ paper: h.paper, reason })), scores.size);
+    return this.content(s, `New papers on “${s.target}”`, topicPath(s.target), papers.map((paper) => ({ paper, reason })), scores.size, window);
   }
 
   /** Keyword scores blended with meaning, as hybrid search ranks (no meaning model: keywords alone). */
@@ -103,11 +110,11 @@ export class Selector {
 
   private async author(s: Subscription, window: EditionWindow): Promise<Selection> {
     const wanted = normalizeAuthorName(s.target);
-    const by = (await this.newPapers(window)).filter(({ paper }) => paper.authors.some((a) => normalizeAuthorName(a) === wanted));
+    const by = [...(await this.newPapers(window)).values()].filter((paper) => paper.authors.some((a) => normalizeAuthorName(a) === wanted));
     if (by.length === 0) return { skip: `no new paper by ${s.target}` };
-    const newest = [...by].sort((a, b) => (b.paper.published ?? b.paper.listedAt).localeCompare(a.paper.published ?? a.paper.listedAt));
+    const newest = by.sort((a, b) => (b.published ?? b.listedAt).localeCompare(a.published ?? a.listedAt));
     const reason = `A new paper by ${s.target}`;
-    return this.content(s, `New papers by ${s.target}`, authorPath(s.target), newest.slice(0, s.maxPapers).map(({ paper }) => ({ paper, reason })), by.length);
+    return this.content(s, `New papers by ${s.target}`, authorPath(s.target), newest.slice(0, s.maxPapers).map((paper) => ({ paper, reason })), by.length, window);
   }
 
   private async collection(s: Subscription, window: EditionWindow): Promise<Selection> {
@@ -119,7 +126,7 @@ export class Selector {
     if (added.length === 0) return { skip: 'nothing was added to the collection' };
     const path = `/u/${encodeURIComponent(collection.owner.name)}/collections/${encodeURIComponent(collection.slug)}`;
     const reason = `Added to “${collection.name}” by ${collection.owner.name}`;
-    return this.content(s, `New in “${collection.name}”`, path, added.map((paper) => ({ paper, reason })), added.length);
+    return this.content(s, `New in “${collection.name}”`, path, added.map((paper) => ({ paper, reason })), added.length, window);
   }
 
   private async personal(s: Subscription, window: EditionWindow): Promise<Selection> {
@@ -129,31 +136,50 @@ export class Selector {
     if (!this.ctx.semantic?.model) return { skip: 'meaning search is not built yet' };
     const found = await this.ctx.recommender.recommend(reader, await this.newKeys(window), s.maxPapers);
     if (found.length === 0) return { skip: 'no new paper was like yours' };
-    const hits = new Map((await this.ctx.store.hitsForKeys(found.map((f) => f.key), NO_QUERY)).map((h) => [h.key, h.paper]));
+    const cards = await this.newPapers(window);
     const papers = found.flatMap((f) => {
-      const paper = hits.get(f.key);
-      const reason = f.because ? `Similar to “${f.because.title}”, which you ${f.because.how}` : 'Like the papers you upvoted and saved';
-      return paper ? [{ paper, reason }] : [];
+      const paper = cards.get(f.key);
+      return paper ? [{ paper, reason: becauseText(f) }] : [];
     });
-    return this.content(s, 'Papers for you', '/settings#digests', papers, found.length);
+    return this.content(s, 'Papers for you', '/settings#digests', papers, found.length, window);
   }
 
-  private async content(s: Subscription, title: string, viewPath: string, chosen: { paper: PaperSummary; reason: string }[], total: number): Promise<Selection> {
-    const votes = await this.ctx.store.community.votes(chosen.map((c) => c.paper.id));
-    const papers = chosen.map(({ paper, reason }) => digestPaper(paper, reason, votes.get(paper.id)?.count ?? 0));
+  /** Hub votes of the window's new papers, read once; other papers (a collection's) are asked about when they come up. */
+  private async votesOf(ids: string[], window: EditionWindow): Promise<Map<string, number>> {
+    const known = await this.once(`votes\n${window.from}\n${window.to}`, async () => {
+      const inWindow = [...(await this.newPapers(window)).values()].map((p) => p.id);
+      const votes = await this.ctx.store.community.votes(inWindow);
+      return new Map(inWindow.map((id) => [id, votes.get(id)?.count ?? 0]));
+    });
+    const others = ids.filter((id) => !known.has(id));
+    if (others.length === 0) return known;
+    const more = await this.ctx.store.community.votes(others);
+    return new Map(ids.map((id) => [id, known.get(id) ?? more.get(id)?.count ?? 0]));
+  }
+
+  /** A paper's one line, worked out once per run however many digests carry it. */
+  private summaryOf(paper: PaperSummary): string {
+    let summary = this.summaries.get(paper.id);
+    if (summary === undefined) this.summaries.set(paper.id, (summary = paper.aiSummary ?? firstSentence(paper.abstract)));
+    return summary;
+  }
+
+  private async content(s: Subscription, title: string, viewPath: string, chosen: { paper: PaperSummary; reason: string }[], total: number, window: EditionWindow): Promise<Selection> {
+    const votes = await this.votesOf(chosen.map((c) => c.paper.id), window);
+    const papers = chosen.map(({ paper, reason }) => digestPaper(paper, this.summaryOf(paper), reason, votes.get(paper.id) ?? 0));
     // The edition's name depends on the subscriber's time zone, so the composer adds it.
     const content: DigestContent = { kind: s.kind, title, edition: '', viewPath, papers, total };
     return { content };
   }
 }
 
-function digestPaper(paper: PaperSummary, reason: string, hubVotes: number): DigestPaper {
+function digestPaper(paper: PaperSummary, summary: string, reason: string, hubVotes: number): DigestPaper {
   const upvotes = (paper.upvotes ?? 0) + hubVotes;
   return {
     id: paper.id,
     title: paper.title,
     authors: paper.authors,
-    summary: paper.aiSummary ?? firstSentence(paper.abstract),
+    summary,
     summarySource: paper.aiSummary ? 'ai' : 'abstract',
     reason,
     ...(upvotes > 0 ? { upvotes } : {}),

@@ -25,6 +25,8 @@ export interface SendContext {
   siteName: string;
   /** http(s)://host[:port] people open the hub at. */
   baseUrl: string;
+  /** Mails in flight at once (one per SMTP connection); a kill can duplicate at most this many. Default 1. */
+  concurrency?: number;
 }
 
 export interface SendReport {
@@ -63,20 +65,26 @@ export async function sendQueued(ctx: SendContext, options: SendOptions = {}): P
   const names = new Map<number, string | undefined>();
   // A bounce pauses every subscription of the address; the rest of its batch is cancelled by the next look at the queue.
   const bounced = new Set<number>();
-  outer: for (;;) {
+  for (;;) {
     const batch = await ctx.store.subscriptions.queued(now().toISOString(), BATCH);
     if (batch.length === 0) break;
-    for (const queued of batch) {
-      if (bounced.has(queued.subscription.subscriber.key)) continue;
-      const outcome = await sendOne(ctx, queued, await collectionName(ctx.store, queued.subscription, names), now);
-      if (typeof outcome === 'object') {
-        report.stopped = `the SMTP server could not be reached (${outcome.unreachable}); the rest waits for the next run`;
-        break outer;
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length && !report.stopped) {
+        const queued = batch[next++]!;
+        if (bounced.has(queued.subscription.subscriber.key)) continue;
+        const outcome = await sendOne(ctx, queued, await collectionName(ctx.store, queued.subscription, names), now);
+        if (typeof outcome === 'object') {
+          report.stopped = `the SMTP server could not be reached (${outcome.unreachable}); the rest waits for the next run`;
+          return;
+        }
+        if (outcome === 'bounced') bounced.add(queued.subscription.subscriber.key);
+        report[outcome]++;
+        options.progress?.(report.sent + report.retrying + report.bounced + report.failed);
       }
-      if (outcome === 'bounced') bounced.add(queued.subscription.subscriber.key);
-      report[outcome]++;
-      options.progress?.(report.sent + report.retrying + report.bounced + report.failed);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency ?? 1) }, worker));
+    if (report.stopped) break;
     await options.afterBatch?.();
   }
   report.seconds = (performance.now() - started) / 1000;

@@ -16,6 +16,11 @@ export interface Recommendation {
   because?: { id: string; title: string; how: BecauseHow };
 }
 
+/** Why a recommended paper is there, in words: "Similar to “X”, which you saved". */
+export function becauseText(r: Recommendation): string {
+  return r.because ? `Similar to “${r.because.title}”, which you ${r.because.how}` : 'Like the papers you upvoted and saved';
+}
+
 export interface Reader {
   userKey: number;
   /** The account's address: feedback given from digests sent there counts too. */
@@ -50,6 +55,13 @@ async function readerSignals(store: Store, reader: Reader): Promise<Signals> {
 }
 
 export function centroidRecommender(store: Store, semantic: SemanticSearch | undefined): Recommender {
+  // A digest run asks about the same day's papers for every reader: their vectors are read once.
+  const candidateVectors = new WeakMap<number[], Promise<Map<number, Float32Array>>>();
+  const vectorsOfCandidates = (candidates: number[]) => {
+    let found = candidateVectors.get(candidates);
+    if (!found) candidateVectors.set(candidates, (found = semantic!.vectorsOf(candidates)));
+    return found;
+  };
   return {
     async signalCount(reader) {
       return (await readerSignals(store, reader)).liked.size;
@@ -70,9 +82,8 @@ export function centroidRecommender(store: Store, semantic: SemanticSearch | und
       for (const vector of dislikedVectors) add(vector, -NEGATIVE_WEIGHT / dislikedVectors.length);
       normalize(centroid);
 
-      const fresh = candidates.filter((key) => !liked.has(key) && !disliked.has(key));
-      const vectors = await semantic.vectorsOf(fresh);
-      const scored = [...vectors].map(([key, vector]) => ({ key, vector, score: dot(vector, centroid) }));
+      const vectors = await vectorsOfCandidates(candidates);
+      const scored = [...vectors].filter(([key]) => !liked.has(key) && !disliked.has(key)).map(([key, vector]) => ({ key, vector, score: dot(vector, centroid) }));
       const best = scored.filter((s) => s.score > 0).sort((a, b) => b.score - a.score || a.key - b.key).slice(0, limit);
 
       const closest = best.map((s) => likedVectors.reduce((top, l) => (dot(s.vector, l.vector) > dot(s.vector, top.vector) ? l : top)).key);

@@ -97,10 +97,12 @@ export class SqliteSubscriptions implements SubscriptionStore {
       insertEdition: db.prepare(`INSERT OR IGNORE INTO digest_outbox (subscription_pk, edition, state, message_id, recipient, content_hash, papers, detail, created_at, next_attempt_at)
                                  VALUES (@subscriptionKey, @edition, @state, @messageId, @recipient, @hash, @papers, @detail, @now, @now)`),
       advance: db.prepare('UPDATE subscriptions SET next_due_at = @nextDueAt, covered_to = @coveredTo WHERE pk = @subscriptionKey'),
-      queued: db.prepare(`SELECT o.*, c.body FROM digest_outbox o JOIN digest_contents c ON c.hash = o.content_hash
+      queued: db.prepare(`SELECT s.*, b.email, b.created_at AS subscriber_created_at, o.edition, o.message_id, o.recipient, o.attempts, c.body
+                          FROM digest_outbox o JOIN digest_contents c ON c.hash = o.content_hash
+                            JOIN subscriptions s ON s.pk = o.subscription_pk JOIN subscribers b ON b.pk = s.subscriber_pk
                           WHERE o.state = 'queued' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.subscription_pk, o.edition LIMIT ?`),
-      cancelInactive: db.prepare(`UPDATE digest_outbox SET state = 'cancelled', detail = 'the subscription was paused or ended before it was sent'
-                                  WHERE state = 'queued' AND subscription_pk IN (SELECT pk FROM subscriptions WHERE state <> 'active')`),
+      cancel: db.prepare(`UPDATE digest_outbox SET state = 'cancelled', detail = 'the subscription was paused or ended before it was sent'
+                          WHERE subscription_pk = ? AND edition = ? AND state = 'queued'`),
       sent: db.prepare(`UPDATE digest_outbox SET state = 'sent', sent_at = @now, attempts = attempts + 1, detail = @detail
                         WHERE subscription_pk = @key AND edition = @edition AND state = 'queued'`),
       retry: db.prepare(`UPDATE digest_outbox SET attempts = attempts + 1, detail = @detail, next_attempt_at = @next
@@ -144,8 +146,12 @@ export class SqliteSubscriptions implements SubscriptionStore {
     });
 
     this.saveOnce = db.transaction((editions: (EditionRecord & { nextDueAt: string; coveredTo: string })[], now: string) => {
+      const stored = new Set<string>();
       return editions.map((e) => {
-        if (e.content) this.s.insertContent.run(e.content.hash, e.content.body, now);
+        if (e.content && !stored.has(e.content.hash)) {
+          this.s.insertContent.run(e.content.hash, e.content.body, now);
+          stored.add(e.content.hash);
+        }
         const added = this.s.insertEdition.run({ ...e, hash: e.content?.hash ?? null, detail: e.detail ?? null, now }).changes > 0;
         this.s.advance.run(e);
         return added;
@@ -214,16 +220,16 @@ export class SqliteSubscriptions implements SubscriptionStore {
   }
 
   async queued(now: string, limit: number): Promise<QueuedMail[]> {
-    this.s.cancelInactive.run();
-    const rows = this.s.queued.all(now, limit) as (OutboxRow & { body: string })[];
-    const subscriptions = new Map<number, Subscription | undefined>();
-    const out: QueuedMail[] = [];
-    for (const r of rows) {
-      if (!subscriptions.has(r.subscription_pk)) subscriptions.set(r.subscription_pk, await this.subscription(r.subscription_pk));
-      const subscription = subscriptions.get(r.subscription_pk)!;
-      out.push({ subscription, edition: r.edition, messageId: r.message_id, recipient: r.recipient, content: r.body, attempts: r.attempts });
+    for (;;) {
+      const rows = this.s.queued.all(now, limit) as (SubscriptionRow & Pick<OutboxRow, 'edition' | 'message_id' | 'recipient' | 'attempts'> & { body: string })[];
+      const out: QueuedMail[] = [];
+      for (const r of rows) {
+        // Paused or ended after it was composed: the mail is not sent (nor, later, resent).
+        if (r.state !== 'active') this.s.cancel.run(r.pk, r.edition);
+        else out.push({ subscription: toSubscription(r), edition: r.edition, messageId: r.message_id, recipient: r.recipient, content: r.body, attempts: r.attempts });
+      }
+      if (out.length > 0 || rows.length === 0) return out;
     }
-    return out;
   }
 
   async markSent(subscriptionKey: number, edition: string, now: string, detail?: string): Promise<void> {

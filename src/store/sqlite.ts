@@ -473,14 +473,19 @@ class SqliteStore implements Store {
 
   async keywordScores(keys: number[], query: SearchQuery): Promise<Map<number, number>> {
     if (keys.length === 0) return new Map();
+    const fast = this.rankFast(this.withoutCommonWords(query), 1);
+    if (fast) return new Map(keys.flatMap((key) => (fast.scoreOf(key) > 0 ? [[key, fast.scoreOf(key)] as [number, number]] : [])));
     const match = buildMatch(query, { any: true });
     if (match === undefined) return new Map((await this.filterKeys(keys, query)).map((k) => [k, 0]));
+    // The whole match, then the papers asked about: FTS5 given `rowid IN (…)` as well took seven
+    // times as long (130 ms against 18 ms for 300 papers of a 20k hub).
+    const wanted = new Set(keys);
     const { where, params } = filterSql(query);
     const rows = this.db
-      .prepare(`SELECT papers_fts.rowid AS key, -${BM25} AS score FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid
-                WHERE papers_fts MATCH ? AND papers_fts.rowid IN (SELECT value FROM json_each(?))${where}`)
-      .all(match, JSON.stringify(keys), ...params) as { key: number; score: number }[];
-    return new Map(rows.map((r) => [r.key, r.score]));
+      .prepare(`SELECT papers_fts.rowid AS key, -${BM25} AS score FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?${where}`)
+      .raw()
+      .all(match, ...params) as [number, number][];
+    return new Map(rows.filter(([key]) => wanted.has(key)));
   }
 
   async newPaperKeys(from: string, to: string, listedSince: string): Promise<number[]> {

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import { freePort } from '../helpers/free-port.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'paperboy.js');
 const dir = mkdtempSync(join(tmpdir(), 'paperboy-cli-'));
@@ -41,7 +41,7 @@ writeFileSync(dailyFile, JSON.stringify([
 test('--help lists every command', async () => {
   const r = await paperboy(['--help']);
   assert.equal(r.code, 0);
-  for (const c of ['serve', 'ingest', 'harvest', 'fetch', 'search', 'stats']) assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
+  for (const c of ['serve', 'ingest', 'harvest', 'fetch', 'search', 'stats', 'digest']) assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
 });
 
 test('ingest reports the bad record and takes the rest; a second run changes nothing', async () => {
@@ -150,14 +150,6 @@ test('serve on an empty database with arXiv unreachable still serves, with an em
   }
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function poll(url: string): Promise<{ status: number; body: string }> {
   for (let i = 0; i < 100; i++) {

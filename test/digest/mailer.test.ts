@@ -1,7 +1,9 @@
 // Mail as it leaves Paperboy: over SMTP to a real server (smtp-server), or into the log when no
 // SMTP is configured, and the choice between them.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { classifyMailError, createMailer, logMailer, MailError, smtpMailer } from '../../src/digest/mailer.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -89,11 +91,42 @@ describe('failures say what kind they are, so the digest sender knows what to do
   });
 
   test('a pooled mailer keeps one connection and sends the Message-ID it is given', async () => {
-    const mailer = smtpMailer(sink.url, 'Paperboy <papers@example.org>', { pool: true });
+    const mailer = smtpMailer(sink.url, 'Paperboy <papers@example.org>', { pool: {} });
     for (const n of [1, 2, 3]) await mailer.send({ ...mail('pool@example.org'), messageId: `<digest-${n}@hub.example>` });
     const ids = [];
     for (let n = 0; n < 3; n++) ids.push((await sink.nextFor('pool@example.org')).messageId);
     assert.deepEqual(ids.sort(), ['<digest-1@hub.example>', '<digest-2@hub.example>', '<digest-3@hub.example>']);
     mailer.close();
   });
+});
+
+test('with a DKIM key, every mail is signed over its list headers, and the signature verifies against the public key', async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const mailer = smtpMailer(sink.url, 'Paperboy <papers@example.org>', {
+    dkim: { domainName: 'example.org', keySelector: 'paperboy', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+  });
+  await mailer.send({
+    to: 'dkim@example.org',
+    subject: 'Trending today: 3 papers',
+    text: 'Papers',
+    html: '<p>Papers</p>',
+    messageId: '<digest-1-2026-12-07@example.org>',
+    headers: { 'List-Unsubscribe': '<https://papers.example.org/unsubscribe/1.x>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  });
+  const raw = sink.source(await sink.nextFor('dkim@example.org'));
+  const record = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+  const resolver = async (name: string) => {
+    assert.equal(name, 'paperboy._domainkey.example.org');
+    return [[record]];
+  };
+  const verified = await dkimVerify(raw, { resolver: resolver as never });
+  const [result] = verified.results;
+  assert.equal(result?.status.result, 'pass', JSON.stringify(result?.status));
+  assert.equal(result?.signingDomain, 'example.org');
+  // RFC 8058: the signature must cover both list headers, so they cannot be added or changed on the way.
+  const signed = String((result as { signingHeaders?: { keys?: string } }).signingHeaders?.keys ?? '').toLowerCase().split(/[:\s]+/);
+  for (const h of ['list-unsubscribe', 'list-unsubscribe-post', 'from', 'subject']) assert.ok(signed.includes(h), `${h} is signed (${signed.join(' ')})`);
+  // And a tampered copy fails.
+  const tampered = Buffer.from(raw.toString('utf8').replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: List-Unsubscribe=Two-Clicks'));
+  assert.notEqual((await dkimVerify(tampered, { resolver: resolver as never })).results[0]?.status.result, 'pass');
 });

@@ -8,6 +8,8 @@ export interface SmtpSink {
   /** smtp://127.0.0.1:PORT, for PAPERBOY_SMTP_URL or smtpMailer. */
   url: string;
   messages: ParsedMail[];
+  /** The message exactly as it arrived (headers and body), for checks that need the bytes, such as DKIM. */
+  source(mail: ParsedMail): Buffer;
   /** Answers RCPT TO for an address with an SMTP error from now on (550: no such user, 450: try later); undefined accepts it again. */
   reject(address: string, answer?: { code: number; message: string }): void;
   /** Resolves with the next message to arrive for an address (or one already there and not yet taken). */
@@ -15,8 +17,15 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
+/** A header's value exactly as it was sent (mailparser turns some, such as List-*, into objects). */
+export function rawHeader(mail: ParsedMail, name: string): string | undefined {
+  const line = mail.headerLines.find((h) => h.key === name.toLowerCase());
+  return line?.line.slice(line.line.indexOf(':') + 1).trim();
+}
+
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
+  const sources = new Map<ParsedMail, Buffer>();
   const taken = new Set<ParsedMail>();
   const waiters: (() => void)[] = [];
   const rejected = new Map<string, { code: number; message: string }>();
@@ -30,15 +39,24 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       return callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
     },
     onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          messages.push(mail);
-          for (const wake of waiters.splice(0)) wake();
-          callback();
-        })
-        .catch(callback);
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        void simpleParser(raw)
+          .then((mail) => {
+            sources.set(mail, raw);
+            messages.push(mail);
+            for (const wake of waiters.splice(0)) wake();
+            callback();
+          })
+          .catch(callback);
+      });
     },
   });
+  // A client killed mid-conversation resets its connection; a real server shrugs that off too.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
 
@@ -50,6 +68,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    source: (mail) => sources.get(mail)!,
     reject(address, answer) {
       if (answer) rejected.set(address.toLowerCase(), answer);
       else rejected.delete(address.toLowerCase());

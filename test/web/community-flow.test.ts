@@ -4,7 +4,6 @@
 // trend. Hostile comments and titles stay inert: no dialog opens and no injected script runs.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +16,7 @@ import { assertInert, launchChromium, SCREENSHOTS, skipWithoutChromium, watchPag
 import { recordingClient, startReplayServer, type ReplayServer } from '../helpers/replay-server.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { fixtureStore, HOSTILE_ID } from './fixtures.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const skip = skipWithoutChromium();
 
@@ -42,13 +42,6 @@ const HOSTILE_COMMENT = [
   '$\\href{javascript:window.__pwned=5}{math link}$ **bold stays**',
 ].join('\n');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
 
 describe('a new reader in a real browser, with real mail', { skip }, () => {
   let store: Store;
