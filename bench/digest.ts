@@ -19,7 +19,7 @@ import { composeDue } from '../src/digest/compose.ts';
 import { hubLinkSigner } from '../src/digest/links.ts';
 import { smtpMailer } from '../src/digest/mailer.ts';
 import type { DigestRunContext } from '../src/digest/run.ts';
-import { digestMail, sendQueued } from '../src/digest/send.ts';
+import { digestMailer, sendQueued, type DigestMailer } from '../src/digest/send.ts';
 import { centroidRecommender } from '../src/rank/personal.ts';
 import { DEFAULT_LSA_DIMENSIONS } from '../src/search/embedder-config.ts';
 import { SemanticSearch } from '../src/search/semantic.ts';
@@ -89,7 +89,7 @@ async function run(smtpUrl: string) {
 
   // The baseline sends a mail of the same size as a real one: the first queued digest, rendered.
   const [sample] = await store.subscriptions.queued(at.toISOString(), 1);
-  const fixed = digestMail(ctx, sample!);
+  const fixed = digestMailer(ctx)(sample!);
   const mailKb = Math.round(((fixed.html?.length ?? 0) + fixed.text.length) / 1024);
   log(`baseline: nodemailer sending one fixed ${mailKb} KB message ${BASELINE_MAILS} times over ${CONNECTIONS} connection(s)`);
   const baselineRate = await nodemailerAlone(smtpUrl, fixed, BASELINE_MAILS);
@@ -149,7 +149,7 @@ function subscribe(path: string, o: { due: Date; confirmed: Date; queries: strin
 }
 
 /** nodemailer by itself, set up as Paperboy's digest mailer is (pooled, base64), one mail in flight per connection. */
-async function nodemailerAlone(url: string, mail: ReturnType<typeof digestMail>, count: number): Promise<number> {
+async function nodemailerAlone(url: string, mail: ReturnType<DigestMailer>, count: number): Promise<number> {
   const transport = nodemailer.createTransport({ url, pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity } as Parameters<typeof nodemailer.createTransport>[0]);
   const start = performance.now();
   let next = 0;

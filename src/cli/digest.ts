@@ -8,7 +8,7 @@ import { describeSubscription } from '../digest/describe.ts';
 import { describeRun, runDigests } from '../digest/run.ts';
 import { editionAt, editionLabel } from '../digest/schedule.ts';
 import { Selector } from '../digest/select.ts';
-import { digestMail, mailHost } from '../digest/send.ts';
+import { digestMailer, mailHost } from '../digest/send.ts';
 import { processOwner } from '../jobs/lease.ts';
 import { isEmailAddress } from '../store/sqlite-accounts.ts';
 import { baseUrlFor, configFrom, digestContextFor, mailerFor, openSemantic, UserError, withStore, type GlobalFlags } from './context.ts';
@@ -77,6 +77,7 @@ export function registerDigest(program: Command): void {
         try {
           const ctx = await digestContextFor(store, semantic, config, mailerFor(config, () => {}));
           const selector = new Selector(ctx);
+          const mailOf = digestMailer(ctx);
           let wroteHtml = false;
           for (const s of subscriptions) {
             const edition = editionAt(s.schedule, at);
@@ -87,7 +88,7 @@ export function registerDigest(program: Command): void {
               continue;
             }
             const content = JSON.stringify({ ...selection.content, edition: editionLabel(s.schedule, edition) });
-            const mail = digestMail(ctx, { subscription: s, recipient: s.subscriber.email, messageId: digestMessageId(s.key, edition.key, mailHost(baseUrlFor(config))), content });
+            const mail = mailOf({ subscription: s, recipient: s.subscriber.email, messageId: digestMessageId(s.key, edition.key, mailHost(baseUrlFor(config))), content });
             console.log(`Subject: ${mail.subject}\n\n${mail.text}`);
             if (options.html && !wroteHtml) {
               writeFileSync(options.html, mail.html ?? '');

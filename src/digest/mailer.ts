@@ -3,6 +3,7 @@
 // send says what kind of failure it was, because the digest sender treats them differently: try
 // again later, pause the address, give the mail up, or stop until the server is back.
 import nodemailer from 'nodemailer';
+import { mimeMessage, parseSender } from './mime.ts';
 
 export interface Mail {
   to: string;
@@ -84,8 +85,7 @@ const DKIM_SIGNED_HEADERS = [
 export interface SmtpOptions {
   /**
    * Keep connections open between mails (for digests), this many (default 1); each sends one mail
-   * at a time. Bodies go base64-encoded, which Node does natively: quoted-printable in JavaScript
-   * was the slowest step of sending a digest.
+   * at a time. Mails with HTML are built by mime.ts rather than by nodemailer's composer.
    */
   pool?: { connections?: number };
   dkim?: DkimSettings;
@@ -99,6 +99,7 @@ export function smtpMailer(url: string, from: string, options: SmtpOptions = {})
     ...(options.dkim ? { dkim: { ...options.dkim, headerFieldNames: DKIM_SIGNED_HEADERS } } : {}),
   } as Parameters<typeof nodemailer.createTransport>[0]);
   const { host } = new URL(url);
+  const sender = parseSender(from).address;
   return {
     // Host and port only: the URL may carry a password, and this line goes to logs and pages.
     describe: `SMTP at ${host}`,
@@ -106,8 +107,12 @@ export function smtpMailer(url: string, from: string, options: SmtpOptions = {})
       try {
         // Our headers are ASCII we wrote ourselves: sent as they are, not MIME-encoded, so List-Id
         // and List-Unsubscribe reach mail providers in the form RFC 2919 and RFC 8058 describe.
-        const headers = Object.fromEntries(Object.entries(mail.headers ?? {}).map(([name, value]) => [name, { prepared: true, value }]));
-        await transport.sendMail({ from, ...mail, headers, ...(options.pool ? { textEncoding: 'base64' as const } : {}) });
+        if (options.pool && mail.html !== undefined) {
+          await transport.sendMail({ envelope: { from: sender, to: [mail.to] }, raw: mimeMessage({ ...mail, html: mail.html }, from) });
+        } else {
+          const headers = Object.fromEntries(Object.entries(mail.headers ?? {}).map(([name, value]) => [name, { prepared: true, value }]));
+          await transport.sendMail({ from, ...mail, headers });
+        }
       } catch (error) {
         throw classifyMailError(error);
       }

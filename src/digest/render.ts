@@ -208,7 +208,11 @@ const DARK_CSS = `:root { color-scheme: light dark; supported-color-schemes: lig
 ${(Object.keys(ROLES) as Role[]).map((role) => `  .pb-${role} { ${colours(role, DARK, ' !important')} }`).join('\n')}
 }`;
 
-/** System fonts only; names unquoted (valid CSS) so that nothing in a style attribute needs escaping. */
+/**
+ * System fonts only; names unquoted (valid CSS) so that nothing in a style attribute needs escaping.
+ * Set on every <td> (Outlook for Windows does not pass a font from a table into its cells) and
+ * inherited from there by what a cell holds: set on every element, it was half of a digest's bytes.
+ */
 const FONT = 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif';
 const TABLE = raw('role="presentation" cellpadding="0" cellspacing="0" border="0"');
 const FOOTNOTE = `${FONT};font-size:12px;line-height:1.6;text-align:center`;
@@ -241,13 +245,13 @@ ${raw(DARK_CSS)}
 <table ${TABLE} width="100%" ${paint('page')}>
 <tr><td align="center" style="padding:32px 12px 40px">
 ${MSO_OPEN}<table ${TABLE} width="600" style="width:100%;max-width:600px">
-<tr><td style="padding:0 4px 22px">
+<tr><td style="padding:0 4px 22px;${FONT}">
 <table ${TABLE} width="100%"><tr>
 <td ${paint('link', `${FONT};font-size:13px;font-weight:700;letter-spacing:0.06em;text-transform:uppercase`)}>${envelope.siteName}</td>
 <td align="right" style="${FONT};font-size:13px">${textLink(listUrl, 'View on the hub →')}</td>
 </tr></table>
-<h1 ${paint('text', `margin:10px 0 6px;${FONT};font-size:26px;line-height:1.25;font-weight:700`)}>${content.title}</h1>
-<p ${paint('muted', `margin:0;${FONT};font-size:14px;line-height:1.5`)}>${content.edition} · ${shownOf(content)}</p>
+<h1 ${paint('text', `margin:10px 0 6px;font-size:26px;line-height:1.25;font-weight:700`)}>${content.title}</h1>
+<p ${paint('muted', `margin:0;font-size:14px;line-height:1.5`)}>${content.edition} · ${shownOf(content)}</p>
 </td></tr>
 ${papers.map(paperCard)}
 ${content.total > papers.length ? html`<tr><td align="center" style="padding:8px 0 28px;${FONT};font-size:14px">${textLink(listUrl, `See all ${count(content.total, 'paper')} on ${envelope.siteName} →`)}</td></tr>` : ''}
@@ -268,21 +272,21 @@ function paperCard(v: PaperView, i: number): Html {
   const { paper } = v;
   return html`<tr><td style="padding:0 0 14px">
 <table ${TABLE} width="100%" ${paint('card', 'border-width:1px;border-style:solid;border-radius:12px')}>
-<tr><td style="padding:20px 22px 18px">
+<tr><td style="padding:20px 22px 18px;${FONT}">
 <table ${TABLE} width="100%"><tr>
 <td valign="top" width="1" ${paint('faint', `padding:3px 8px 0 0;${FONT};font-size:12px;line-height:1.4;font-weight:700;white-space:nowrap`)}>${i + 1}</td>
 <td valign="top" style="${FONT};font-size:12px;line-height:1.4"><span ${paint('label', `${PILL};font-weight:600`)}>${paper.reason}</span></td>
 ${paper.upvotes ? html`<td valign="top" align="right" style="${FONT};font-size:12px;line-height:1.4;white-space:nowrap;padding-left:8px"><span ${paint('votes', `${PILL};font-weight:700`)} title="upvotes">▲ ${paper.upvotes}</span></td>` : ''}
 </tr></table>
-<h2 style="margin:12px 0 6px;${FONT};font-size:18px;line-height:1.35;font-weight:700"><a href="${v.page}" ${paint('text', 'text-decoration:none')}>${v.title}</a></h2>
-<p ${paint('muted', `margin:0;${FONT};font-size:13px;line-height:1.5`)}>${v.authors}</p>
-<p ${paint('text', `margin:10px 0 0;${FONT};font-size:15px;line-height:1.55`)}>${paper.summarySource === 'ai' ? html`<span ${paint('faint', 'margin-right:6px;font-size:11px;font-weight:700;letter-spacing:0.05em;text-transform:uppercase')}>AI summary</span> ` : ''}${v.summary}</p>
+<h2 style="margin:12px 0 6px;font-size:18px;line-height:1.35;font-weight:700"><a href="${v.page}" ${paint('text', 'text-decoration:none')}>${v.title}</a></h2>
+<p ${paint('muted', `margin:0;font-size:13px;line-height:1.5`)}>${v.authors}</p>
+<p ${paint('text', `margin:10px 0 0;font-size:15px;line-height:1.55`)}>${paper.summarySource === 'ai' ? html`<span ${paint('faint', 'margin-right:6px;font-size:11px;font-weight:700;letter-spacing:0.05em;text-transform:uppercase')}>AI summary</span> ` : ''}${v.summary}</p>
 <table ${TABLE} style="margin-top:16px"><tr>
-<td style="padding:0 6px 0 0">${button(v.page, 'Paper', 'button')}</td>
-<td style="padding:0 6px 0 0">${button(v.pdf, 'PDF', 'chip')}</td>
-${v.code ? html`<td style="padding:0 6px 0 0">${button(v.code, paper.stars ? `Code ★ ${compact(paper.stars)}` : 'Code', 'chip')}</td>` : ''}
+<td style="padding:0 6px 0 0;${FONT}">${button(v.page, 'Paper', 'button')}</td>
+<td style="padding:0 6px 0 0;${FONT}">${button(v.pdf, 'PDF', 'chip')}</td>
+${v.code ? html`<td style="padding:0 6px 0 0;${FONT}">${button(v.code, paper.stars ? `Code ★ ${compact(paper.stars)}` : 'Code', 'chip')}</td>` : ''}
 </tr></table>
-<p ${paint('muted', `margin:14px 0 0;${FONT};font-size:12px;line-height:1.5`)}>${textLink(v.more, 'More like this')}${DOT}${textLink(v.fewer, 'Fewer like this')}</p>
+<p ${paint('muted', `margin:14px 0 0;font-size:12px;line-height:1.5`)}>${textLink(v.more, 'More like this')}${DOT}${textLink(v.fewer, 'Fewer like this')}</p>
 </td></tr>
 </table>
 </td></tr>
@@ -294,5 +298,5 @@ function textLink(href: string, label: string, decoration: 'none' | 'underline' 
 }
 
 function button(href: string, label: string, role: 'button' | 'chip'): Html {
-  return html`<a href="${href}" ${paint(role, `display:inline-block;padding:7px 14px;border-width:1px;border-style:solid;border-radius:8px;${FONT};font-size:13px;font-weight:600;line-height:1.2;text-decoration:none;white-space:nowrap`)}>${label}</a>`;
+  return html`<a href="${href}" ${paint(role, `display:inline-block;padding:7px 14px;border:1px solid;border-radius:8px;font-size:13px;font-weight:600;line-height:1.2;text-decoration:none;white-space:nowrap`)}>${label}</a>`;
 }

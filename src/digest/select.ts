@@ -10,7 +10,7 @@ import { linearBlend } from '../search/fusion.ts';
 import { queryText } from '../search/hybrid.ts';
 import { isBlankQuery, parseQuery } from '../search/query.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
-import type { PaperSummary, SearchQuery, Store } from '../store/store.ts';
+import { NO_QUERY, type PaperSummary, type SearchQuery, type Store } from '../store/store.ts';
 import type { Subscription } from '../store/subscriptions.ts';
 import { authorPath, topicPath, withQuery } from '../web/urls.ts';
 import type { DigestContent, DigestPaper } from './content.ts';
@@ -38,7 +38,6 @@ export type Selection =
 
 /** A paper listed this long before it entered the hub still counts as new: harvests run late. */
 const LISTED_GRACE_MS = 3 * 86_400_000;
-const NO_QUERY: SearchQuery = { terms: [], phrases: [], excludes: [], authors: [], categories: [] };
 
 export class Selector {
   private readonly cache = new Map<string, Promise<unknown>>();

@@ -5,7 +5,8 @@
 // A 4xx is retried with backoff, a 5xx to RCPT TO pauses the address, a dead server stops the run.
 import type { Store } from '../store/store.ts';
 import type { QueuedMail, Subscription } from '../store/subscriptions.ts';
-import type { DigestContent, DigestEnvelope } from './content.ts';
+import { randomBytes } from 'node:crypto';
+import type { DigestContent, DigestEnvelope, RenderedDigest } from './content.ts';
 import { describeSubscription } from './describe.ts';
 import { feedbackPath, managePath, unsubscribePath, type LinkSigner } from './links.ts';
 import { MailError, type Mail, type Mailer } from './mailer.ts';
@@ -63,6 +64,7 @@ export async function sendQueued(ctx: SendContext, options: SendOptions = {}): P
   const report: SendReport = { sent: 0, retrying: 0, bounced: 0, failed: 0, seconds: 0 };
   const started = performance.now();
   const names = new Map<number, string | undefined>();
+  const mailOf = digestMailer(ctx);
   // A bounce pauses every subscription of the address; the rest of its batch is cancelled by the next look at the queue.
   const bounced = new Set<number>();
   for (;;) {
@@ -73,7 +75,7 @@ export async function sendQueued(ctx: SendContext, options: SendOptions = {}): P
       while (next < batch.length && !report.stopped) {
         const queued = batch[next++]!;
         if (bounced.has(queued.subscription.subscriber.key)) continue;
-        const outcome = await sendOne(ctx, queued, await collectionName(ctx.store, queued.subscription, names), now);
+        const outcome = await sendOne(ctx, mailOf, queued, await collectionName(ctx.store, queued.subscription, names), now);
         if (typeof outcome === 'object') {
           report.stopped = `the SMTP server could not be reached (${outcome.unreachable}); the rest waits for the next run`;
           return;
@@ -93,12 +95,12 @@ export async function sendQueued(ctx: SendContext, options: SendOptions = {}): P
 
 type Outcome = 'sent' | 'retrying' | 'bounced' | 'failed' | { unreachable: string };
 
-async function sendOne(ctx: SendContext, queued: QueuedMail, collection: string | undefined, now: () => Date): Promise<Outcome> {
+async function sendOne(ctx: SendContext, mailOf: DigestMailer, queued: QueuedMail, collection: string | undefined, now: () => Date): Promise<Outcome> {
   const { subscription: s, edition } = queued;
   const outbox = ctx.store.subscriptions;
   let mail: Mail;
   try {
-    mail = digestMail(ctx, queued, collection);
+    mail = mailOf(queued, collection);
   } catch (error) {
     // A content this code cannot render would fail at every try: give it up, saying why.
     await outbox.markFailed(s.key, edition, `could not be rendered: ${(error as Error).message}`, now().toISOString());
@@ -139,39 +141,69 @@ async function collectionName(store: Store, s: Subscription, names: Map<number, 
   return names.get(s.key);
 }
 
+interface Tokens {
+  manage: string;
+  unsubscribe: string;
+  feedback: string;
+}
+
 /** The links and words around a digest that are this subscriber's own. */
-export function digestEnvelope(ctx: Pick<SendContext, 'signer' | 'siteName' | 'baseUrl'>, s: Subscription, collection?: string): DigestEnvelope {
-  const feedback = ctx.signer.token('feedback', s.key);
+function envelopeOf(ctx: Pick<SendContext, 'siteName' | 'baseUrl'>, describe: string, tokens: Tokens): DigestEnvelope {
   return {
     siteName: ctx.siteName,
     baseUrl: ctx.baseUrl,
-    describe: describeSubscription(s, collection),
-    manageUrl: ctx.baseUrl + managePath(ctx.signer.token('manage', s.subscriber.key)),
-    unsubscribeUrl: ctx.baseUrl + unsubscribePath(ctx.signer.token('unsubscribe', s.key)),
-    feedbackUrl: (paperId, verdict) => ctx.baseUrl + feedbackPath(feedback, paperId, verdict),
+    describe,
+    manageUrl: ctx.baseUrl + managePath(tokens.manage),
+    unsubscribeUrl: ctx.baseUrl + unsubscribePath(tokens.unsubscribe),
+    feedbackUrl: (paperId, verdict) => ctx.baseUrl + feedbackPath(tokens.feedback, paperId, verdict),
   };
 }
 
-/** The whole mail: rendered content, and the headers mail clients and providers look for. */
-export function digestMail(ctx: Pick<SendContext, 'signer' | 'siteName' | 'baseUrl'>, queued: Pick<QueuedMail, 'subscription' | 'recipient' | 'messageId' | 'content'>, collection?: string): Mail {
-  const s = queued.subscription;
-  const envelope = digestEnvelope(ctx, s, collection);
-  const rendered = renderDigest(JSON.parse(queued.content) as DigestContent, envelope);
+function tokensOf(signer: LinkSigner, s: Subscription): Tokens {
+  return { manage: signer.token('manage', s.subscriber.key), unsubscribe: signer.token('unsubscribe', s.key), feedback: signer.token('feedback', s.key) };
+}
+
+export type DigestMailer = (queued: Pick<QueuedMail, 'subscription' | 'recipient' | 'messageId' | 'content'>, collection?: string) => Mail;
+
+/** Distinct editions rendered at a time; subscribers of the same edition share one rendering. */
+const RENDERINGS = 500;
+
+/**
+ * Mails from queued editions. Thousands of subscribers get the same edition, differing only in
+ * their signed links: each edition is rendered once with stand-ins for the links' tokens (random,
+ * of characters that HTML and URLs leave as they are), and each mail fills in its own.
+ */
+export function digestMailer(ctx: Pick<SendContext, 'signer' | 'siteName' | 'baseUrl'>): DigestMailer {
+  const standIn = randomBytes(12).toString('hex');
+  const marks: Tokens = { manage: `m${standIn}`, unsubscribe: `u${standIn}`, feedback: `f${standIn}` };
+  const renderings = new Map<string, RenderedDigest>();
   const siteName = ctx.siteName.replace(/["\\\p{Cc}]/gu, '');
-  return {
-    to: queued.recipient,
-    subject: rendered.subject,
-    text: rendered.text,
-    html: rendered.html,
-    messageId: queued.messageId,
-    headers: {
-      'List-Id': `"${siteName} ${s.kind} digest" <${s.kind}.digest.${mailHost(ctx.baseUrl)}>`,
-      // RFC 8058: one POST to this address, without a session, ends this subscription.
-      'List-Unsubscribe': `<${envelope.unsubscribeUrl}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'Auto-Submitted': 'auto-generated',
-      Precedence: 'bulk',
-      'X-Auto-Response-Suppress': 'OOF, AutoReply',
-    },
+  return (queued, collection) => {
+    const s = queued.subscription;
+    const describe = describeSubscription(s, collection);
+    const key = `${describe}\n${queued.content}`;
+    let rendered = renderings.get(key);
+    if (!rendered) {
+      if (renderings.size >= RENDERINGS) renderings.clear();
+      renderings.set(key, (rendered = renderDigest(JSON.parse(queued.content) as DigestContent, envelopeOf(ctx, describe, marks))));
+    }
+    const tokens = tokensOf(ctx.signer, s);
+    const fill = (text: string) => text.split(marks.manage).join(tokens.manage).split(marks.unsubscribe).join(tokens.unsubscribe).split(marks.feedback).join(tokens.feedback);
+    return {
+      to: queued.recipient,
+      subject: rendered.subject,
+      text: fill(rendered.text),
+      html: fill(rendered.html),
+      messageId: queued.messageId,
+      headers: {
+        'List-Id': `"${siteName} ${s.kind} digest" <${s.kind}.digest.${mailHost(ctx.baseUrl)}>`,
+        // RFC 8058: one POST to this address, without a session, ends this subscription.
+        'List-Unsubscribe': `<${ctx.baseUrl}${unsubscribePath(tokens.unsubscribe)}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'Auto-Submitted': 'auto-generated',
+        Precedence: 'bulk',
+        'X-Auto-Response-Suppress': 'OOF, AutoReply',
+      },
+    };
   };
 }

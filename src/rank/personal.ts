@@ -5,7 +5,7 @@
 // same interface.
 import { dot, normalize } from '../search/embedders/types.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
-import type { SearchQuery, Store } from '../store/store.ts';
+import { NO_QUERY, type Store } from '../store/store.ts';
 
 export type BecauseHow = 'saved' | 'upvoted' | 'asked for more like it';
 
@@ -36,7 +36,6 @@ export interface Recommender {
 
 /** How much "fewer like this" pulls the centroid away, against 1 for what the reader likes. */
 const NEGATIVE_WEIGHT = 0.5;
-const NO_QUERY: SearchQuery = { terms: [], phrases: [], excludes: [], authors: [], categories: [] };
 
 interface Signals {
   liked: Map<number, BecauseHow>;

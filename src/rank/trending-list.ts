@@ -1,7 +1,7 @@
 // The trending list as surfaces show it (web pages, the JSON API, the CLI): the store's candidates
 // for the period, ranked by the formula in trending.ts, each with its paper's card data.
 
-import type { PaperSummary, SearchQuery, Store } from '../store/store.ts';
+import { NO_QUERY, type PaperSummary, type Store } from '../store/store.ts';
 import { PERIOD_HOURS, trending, type TrendingEntry, type TrendingPeriod } from './trending.ts';
 
 export interface TrendingList {
@@ -11,8 +11,6 @@ export interface TrendingList {
   items: { entry: TrendingEntry; paper: PaperSummary }[];
 }
 
-/** No words and no filters: the store's hits for keys are then plain cards, in the order asked. */
-const NO_QUERY: SearchQuery = { terms: [], phrases: [], excludes: [], authors: [], categories: [] };
 
 export async function loadTrending(store: Store, period: TrendingPeriod, now: Date, limit: number): Promise<TrendingList> {
   const to = now.toISOString();

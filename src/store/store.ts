@@ -68,6 +68,9 @@ export interface SearchQuery {
   until?: string;              // YYYY-MM-DD inclusive
 }
 
+/** No words and no filters: hitsForKeys then loads plain cards, in the order asked. */
+export const NO_QUERY: Readonly<SearchQuery> = Object.freeze({ terms: [], phrases: [], excludes: [], authors: [], categories: [] });
+
 export interface SearchHit {
   /** The paper's row key: what vector indexes store and fusion ranks by. */
   key: number;

@@ -5,6 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { classifyMailError, createMailer, logMailer, MailError, smtpMailer } from '../../src/digest/mailer.ts';
+import { parseSender } from '../../src/digest/mime.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 
 let sink: SmtpSink;
@@ -100,20 +101,25 @@ describe('failures say what kind they are, so the digest sender knows what to do
   });
 });
 
-test('with a DKIM key, every mail is signed over its list headers, and the signature verifies against the public key', async () => {
+// Digests go through the pooled mailer as messages mime.ts builds; sign-in mail goes through
+// nodemailer's own composer. Both must verify.
+for (const pooled of [false, true]) test(`with a DKIM key, every mail is signed over its list headers, and the signature verifies against the public key (${pooled ? 'pooled, built by mime.ts' : 'one connection per mail'})`, async () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const to = `dkim-${pooled ? 'pooled' : 'single'}@example.org`;
   const mailer = smtpMailer(sink.url, 'Paperboy <papers@example.org>', {
     dkim: { domainName: 'example.org', keySelector: 'paperboy', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+    ...(pooled ? { pool: {} } : {}),
   });
   await mailer.send({
-    to: 'dkim@example.org',
+    to,
     subject: 'Trending today: 3 papers',
     text: 'Papers',
     html: '<p>Papers</p>',
     messageId: '<digest-1-2026-12-07@example.org>',
     headers: { 'List-Unsubscribe': '<https://papers.example.org/unsubscribe/1.x>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   });
-  const raw = sink.source(await sink.nextFor('dkim@example.org'));
+  const raw = sink.source(await sink.nextFor(to));
+  mailer.close();
   const record = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
   const resolver = async (name: string) => {
     assert.equal(name, 'paperboy._domainkey.example.org');
@@ -129,4 +135,40 @@ test('with a DKIM key, every mail is signed over its list headers, and the signa
   // And a tampered copy fails.
   const tampered = Buffer.from(raw.toString('utf8').replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: List-Unsubscribe=Two-Clicks'));
   assert.notEqual((await dkimVerify(tampered, { resolver: resolver as never })).results[0]?.status.result, 'pass');
+});
+
+test('a pooled mail with HTML, built by mime.ts, arrives as multipart/alternative with both parts, encoded names and the headers as written', async () => {
+  const mailer = smtpMailer(sink.url, 'Paperboy Ünï <papers@example.org>', { pool: {} });
+  const html = `<p>Grüße, ${'long line of the digest '.repeat(20)}</p>`;
+  const text = `Grüße\n${'a plain line '.repeat(20)}\n\n— Paperboy`;
+  await mailer.send({
+    to: 'mime@example.org',
+    subject: 'Trending today: “Attention” and 9 more — ünïcode',
+    text,
+    html,
+    messageId: '<digest-7-2026-12-07@hub.example>',
+    headers: { 'List-Id': 'Paperboy trending <trending.hub.example>', 'List-Unsubscribe': `<https://hub.example/unsubscribe/7.${'x'.repeat(80)}>`, 'Auto-Submitted': 'auto-generated' },
+  });
+  const got = await sink.nextFor('mime@example.org');
+  mailer.close();
+  assert.equal(got.subject, 'Trending today: “Attention” and 9 more — ünïcode');
+  assert.equal(got.from?.value[0]?.address, 'papers@example.org');
+  assert.equal(got.from?.value[0]?.name, 'Paperboy Ünï');
+  assert.equal(got.messageId, '<digest-7-2026-12-07@hub.example>');
+  assert.equal(got.html, html);
+  assert.equal(got.text, text);
+  const raw = sink.source(got).toString('utf8');
+  assert.match(raw, /^List-Id: Paperboy trending <trending\.hub\.example>\r$/m);
+  assert.match(raw, /^Auto-Submitted: auto-generated\r$/m);
+  assert.match(raw, /^Content-Type: multipart\/alternative; boundary="/m);
+  assert.match(raw, new RegExp(`List-Unsubscribe:(\\r\\n)? <https://hub.example/unsubscribe/7\\.${'x'.repeat(80)}>`), 'a long URL header is kept whole (folded only at spaces)');
+  for (const line of raw.split('\r\n')) assert.ok(line.length <= 998, `no line over RFC 5322's limit (${line.length})`);
+  assert.ok(/^[\x00-\x7f]*$/.test(raw), 'the message is 7-bit: names and subject encoded, bodies base64');
+});
+
+test('parseSender quotes an ASCII name that needs it and encodes one that is not ASCII', () => {
+  assert.deepEqual(parseSender('papers@example.org'), { header: 'papers@example.org', address: 'papers@example.org' });
+  assert.deepEqual(parseSender('Paperboy <papers@example.org>'), { header: '"Paperboy" <papers@example.org>', address: 'papers@example.org' });
+  assert.equal(parseSender('"The \\"hub\\", Lab" <p@example.org>').header, '"The \\"hub\\", Lab" <p@example.org>');
+  assert.equal(parseSender('Ünï Lab <p@example.org>').header, '=?UTF-8?B?w5xuw68gTGFi?= <p@example.org>');
 });

@@ -71,6 +71,25 @@ describe('delivery across runs and failures', () => {
   });
   afterEach(() => hub.close());
 
+  test('subscribers of the same edition share its rendering, each with links of their own that only work for them', async () => {
+    const a = await hub.subscribe('one@example.org', { kind: 'search', target: 'galaxies' });
+    const b = await hub.subscribe('two@example.org', { kind: 'search', target: 'galaxies' });
+    const ctx = await hub.context(smtpMailer(sink.url, 'hub@hub.example'));
+    await runDigests(ctx, { owner: 'test', now: () => hub.composeAt });
+    const mails = [await sink.nextFor('one@example.org'), await sink.nextFor('two@example.org')];
+    assert.equal(mails[0]!.subject, mails[1]!.subject);
+    for (const [mail, key] of [[mails[0]!, a], [mails[1]!, b]] as const) {
+      const body = `${mail.text}\n${mail.html}`;
+      const unsubscribe = /\/unsubscribe\/(\d+\.[\w-]{43})/.exec(body)![1]!;
+      const feedback = /\/digest\/feedback\/(\d+\.[\w-]{43})/.exec(body)![1]!;
+      assert.equal(ctx.signer.check('unsubscribe', unsubscribe), key);
+      assert.equal(ctx.signer.check('feedback', feedback), key);
+      assert.equal(rawHeader(mail, 'List-Unsubscribe'), `<http://hub.example:3000/unsubscribe/${unsubscribe}>`);
+      assert.equal(new Set([...body.matchAll(/\/unsubscribe\/(\d+\.[\w-]{43})/g)].map((m) => m[1])).size, 1, 'one unsubscribe link throughout');
+      assert.doesNotMatch(body, /\/unsubscribe\/u[0-9a-f]{24}|\/feedback\/f[0-9a-f]{24}|\/manage\/m[0-9a-f]{24}/, 'no stand-in is left');
+    }
+  });
+
   test('a second run sends nothing again; a new edition next day only when there is something new', async () => {
     await hub.subscribe('bo@example.org', { kind: 'search', target: 'galaxies' });
     const ctx = await hub.context(smtpMailer(sink.url, 'hub@hub.example'));

@@ -1,5 +1,5 @@
 // A hub for digest tests: the three-topic corpus listed today, an LSA model over it, and a clock
-// that makes the next edition fall due just after the papers arrived. Papers record the real time
+// that makes the next edition fall due soon after the papers arrived. Papers record the real time
 // they entered the hub (added_at), so the tests' editions are placed around it rather than the
 // other way round: subscriptions send at the next full UTC hour, and `composeAt` is half past it.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import type { Schedule, SubscriptionRequest } from '../../src/store/subscription
 import { TOPIC_PAPERS } from '../web/topic-fixtures.ts';
 
 const HOUR_MS = 3_600_000;
+const QUARTER_HOUR_MS = HOUR_MS / 4;
 
 export interface DigestHub {
   dir: string;
@@ -25,7 +26,7 @@ export interface DigestHub {
   semantic?: SemanticSearch;
   /** When the papers entered the hub. */
   arrived: Date;
-  /** The daily schedule whose next edition falls due just after `arrived` (UTC). */
+  /** The daily schedule whose next edition falls due 15 to 75 minutes after `arrived` (UTC). */
   daily: Schedule;
   /** Half an hour after that edition fell due. */
   composeAt: Date;
@@ -49,7 +50,10 @@ export async function digestHub(options: { meaning?: boolean; papers?: PaperReco
     semantic = await SemanticSearch.open(store, { indexDir: join(dir, 'index') });
     await semantic.build({ kind: 'lsa', dimensions: 16 });
   }
-  const due = new Date(Math.ceil((arrived.getTime() + 1) / HOUR_MS) * HOUR_MS);
+  // At least a quarter of an hour after arrival: tests vote and collect a few minutes after the
+  // papers arrive, and those events must fall inside the edition's window whatever the wall clock
+  // says (a run four minutes before a full hour once put them in the next edition's).
+  const due = new Date(Math.ceil((arrived.getTime() + QUARTER_HOUR_MS) / HOUR_MS) * HOUR_MS);
   const daily: Schedule = { frequency: 'daily', hour: due.getUTCHours(), weekday: 1, timeZone: 'UTC' };
   const confirmedAt = new Date(arrived.getTime() - HOUR_MS).toISOString();
   return {

@@ -7,7 +7,7 @@ import { hubLinkSigner, personalFeedPath, tokenKey } from '../../digest/links.ts
 import { becauseText, centroidRecommender } from '../../rank/personal.ts';
 import { loadTrending } from '../../rank/trending-list.ts';
 import { isBlankQuery } from '../../search/query.ts';
-import type { PaperSummary } from '../../store/store.ts';
+import { NO_QUERY, type PaperSummary } from '../../store/store.ts';
 import type { WebContext } from '../context.ts';
 import { subscribePath } from '../delivery.ts';
 import { HttpError } from '../errors.ts';
@@ -214,7 +214,6 @@ async function personalSource(ctx: WebContext, token: string): Promise<FeedSourc
   };
 }
 
-const NO_QUERY = { terms: [], phrases: [], excludes: [], authors: [], categories: [] };
 
 /** The daily lists of the last days with papers: newest day first, most upvoted first within a day. */
 async function dailySource(ctx: WebContext): Promise<FeedSource> {
