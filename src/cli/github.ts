@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { createGithubClient, sampleStars } from '../ingest/github.ts';
 import { replayHfDaily, type ReplayReport } from '../rank/replay.ts';
-import { loadTrending } from '../rank/trending-list.ts';
-import { formatScore, reasonText, TRENDING_PERIODS } from '../rank/trending.ts';
+import { anchoredNote, loadTrending } from '../rank/trending-list.ts';
+import { ageText, formatScore, pointsText, reasonText, TRENDING_PERIODS } from '../rank/trending.ts';
 import { configFrom, UserError, withStore, type GlobalFlags } from './context.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -41,14 +41,15 @@ export function registerGithub(program: Command): void {
       const now = options.at === undefined ? new Date() : endOfDay(options.at);
       const limit = wholeNumber('--limit', options.limit);
       await withStore(config, async (store) => {
-        const list = await loadTrending(store, period, now, limit);
+        const list = await loadTrending(store, period, now, limit, { latestIfQuiet: options.at === undefined });
+        if (list.anchoredAt) process.stderr.write(`${anchoredNote(list)}\n`);
         if (options.json) {
           return console.log(JSON.stringify(list.items.map(({ entry, paper }) => ({ id: paper.id, title: paper.title, score: entry.score, parts: entry.parts, reasons: entry.reasons.map((r) => reasonText(r, period)) }))));
         }
         if (list.items.length === 0) return console.log(`Nothing is trending between ${list.from} and ${list.to}.`);
         list.items.forEach(({ entry, paper }, i) => {
           console.log(`${String(i + 1).padStart(3)}. ${paper.id.padEnd(12)} ${formatScore(entry.score).padStart(8)}  ${paper.title}`);
-          console.log(`${' '.repeat(27)}${entry.reasons.map((r) => reasonText(r, period)).join(', ')}`);
+          console.log(`${' '.repeat(27)}${entry.reasons.map((r) => reasonText(r, period)).join(', ')}; ${pointsText(entry.parts.points)}, ${ageText(entry.parts.ageHours)}`);
         });
       });
     });

@@ -154,6 +154,19 @@ export function formatScore(score: number): string {
   return String(Number(score.toPrecision(3)));
 }
 
+/** "42 points", "7.5 points" (stars count by their square root). */
+export function pointsText(points: number): string {
+  const shown = Number.isInteger(points) ? String(points) : points.toFixed(1);
+  return `${shown} point${shown === '1' ? '' : 's'}`;
+}
+
+/** A paper's age at the end of the list's period (now, or the newest activity): "new", "5 h old", "3 days old". */
+export function ageText(hours: number): string {
+  if (hours < 1) return 'new';
+  if (hours < 48) return `${Math.floor(hours)} h old`;
+  return `${Math.floor(hours / 24)} days old`;
+}
+
 /** The formula as TeX, from the constants above (for /about/trending and the CLI's help). */
 export function formulaTex(period: TrendingPeriod): string {
   return (

@@ -38,6 +38,12 @@ export interface SignalStore {
    * sample of their repository in it; hidden and merged papers never. Signals up to `to` only.
    */
   candidates(from: string, to: string): Promise<TrendingCandidate[]>;
+  /**
+   * The newest instant at or before `to` at which something that earns trending points happened: a
+   * vote here or a Hugging Face upvote count observed. A hub of imported or older data has its last
+   * activity in the past; trending then looks back from there rather than from now.
+   */
+  latestActivity(to: string): Promise<string | undefined>;
   /** Linked GitHub repositories not known to be gone, least recently checked (never checked first). */
   reposToSample(limit: number): Promise<RepoToSample[]>;
   /**

@@ -33,6 +33,10 @@ export class SqliteSignals implements SignalStore {
       sourceSamples: db.prepare(`SELECT paper_pk, observed_at, upvotes, github_stars FROM signal_samples
                                  WHERE source = 'huggingface' AND paper_pk IN (${pks}) AND observed_at <= @to ORDER BY observed_at`),
       starSamples: db.prepare(`SELECT repo, observed_at, stars FROM github_star_samples WHERE repo IN (SELECT value FROM json_each(@repos)) AND observed_at <= @to ORDER BY observed_at`),
+      latest: db.prepare(`SELECT max(at) FROM (
+                            SELECT max(v.created_at) AS at FROM votes v JOIN papers p ON p.pk = v.paper_pk WHERE ${VISIBLE} AND v.created_at <= @to
+                            UNION ALL SELECT max(s.observed_at) FROM signal_samples s JOIN papers p ON p.pk = s.paper_pk
+                                      WHERE ${VISIBLE} AND s.source = 'huggingface' AND s.upvotes IS NOT NULL AND s.observed_at <= @to)`).pluck(),
       register: db.prepare('INSERT OR IGNORE INTO github_repos (repo) VALUES (?)'),
       due: db.prepare('SELECT repo, etag, stars FROM github_repos WHERE missing_at IS NULL ORDER BY checked_at IS NOT NULL, checked_at, repo'),
       repo: db.prepare('SELECT stars FROM github_repos WHERE repo = ?'),
@@ -53,6 +57,10 @@ export class SqliteSignals implements SignalStore {
       for (const r of this.s.visible.all({ to, pks: JSON.stringify(linking) }) as { pk: number }[]) pks.add(r.pk);
     }
     return this.load([...pks], to);
+  }
+
+  async latestActivity(to: string): Promise<string | undefined> {
+    return (this.s.latest.get({ to }) as string | null) ?? undefined;
   }
 
   /** Signals up to `to` of the given papers. */

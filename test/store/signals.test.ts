@@ -88,6 +88,13 @@ describe('trending candidates', () => {
     ]);
   });
 
+  test('the newest activity at or before an instant: votes and Hugging Face counts of visible papers, not star samples', async () => {
+    assert.equal(await store.signals.latestActivity('2030-01-01T00:00:00.000Z'), '2024-06-09T08:00:00.000Z');
+    assert.equal(await store.signals.latestActivity(TO), '2024-06-04T08:00:00.000Z', 'not the votes of 5 June on a hidden and a merged paper, nor the star sample of the 6th');
+    assert.equal(await store.signals.latestActivity('2024-06-03T09:00:00.000Z'), '2024-06-03T08:00:00.000Z');
+    assert.equal(await store.signals.latestActivity('2024-05-01T00:00:00.000Z'), undefined);
+  });
+
   test('an empty window has no candidates', async () => {
     assert.deepEqual(await store.signals.candidates('2023-01-01T00:00:00.000Z', '2023-01-02T00:00:00.000Z'), []);
   });

@@ -91,8 +91,8 @@ describe('/trending', () => {
     }
   });
 
-  test('nothing in the period: the empty state explains what makes a paper trend', async () => {
-    clock = new Date('2025-01-01T00:00:00.000Z');
+  test('nothing ever happened yet: the empty state explains what makes a paper trend', async () => {
+    clock = new Date('2024-05-01T00:00:00.000Z');
     try {
       const res = await get('/trending');
       assert.equal(res.statusCode, 200);
@@ -103,6 +103,35 @@ describe('/trending', () => {
     } finally {
       clock = NOW;
     }
+  });
+
+  test('a quiet hub (imported days, no votes lately): the list looks back from its newest activity, and says so', async () => {
+    clock = new Date('2025-01-01T00:00:00.000Z');
+    try {
+      const res = await get('/trending');
+      assert.equal(res.statusCode, 200);
+      const text = visible(res.body);
+      assert.doesNotMatch(text, /Nothing is trending/);
+      assert.match(text, /Nothing earned points over the last 24 hours, so this is what was trending over the 24 hours up to 3 June 2024 at 10:00 UTC, this hub's newest activity/);
+      assert.ok(text.indexOf('learned comparators') < text.indexOf('protein structure'), 'the same order as on that day');
+      assert.match(text, /\+87 upvotes on Hugging Face in 24 h/);
+      const api = (await get('/api/trending')).json() as { anchoredAt?: string; to: string; note?: string; results: unknown[] };
+      assert.equal(api.anchoredAt, '2024-06-03T10:00:00.000Z');
+      assert.equal(api.to, api.anchoredAt);
+      assert.match(api.note ?? '', /newest activity/);
+      assert.ok(api.results.length > 0);
+    } finally {
+      clock = NOW;
+    }
+  });
+
+  test('a card reads its points and age, not a bare score', async () => {
+    const res = await get('/trending');
+    const text = visible(res.body);
+    assert.doesNotMatch(text, /score \d/);
+    // 87 upvotes on Hugging Face in the day, 1 point each.
+    assert.match(text, /\+87 upvotes on Hugging Face in 24 h[^]*?87 points · \d+ (h|days) old/);
+    assert.match(res.body, /title="Score [\d.e-]+: 87 points divided by [\d.]+ for its age/);
   });
 });
 

@@ -122,7 +122,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
     const period = periodParam(request.query.period);
     const step = TRENDING_FEED_STEP_MS;
     const asOf = new Date(Math.floor(ctx.community.now().getTime() / step) * step);
-    const list = await loadTrending(ctx.store, period, asOf, TRENDING_SIZE);
+    const list = await loadTrending(ctx.store, period, asOf, TRENDING_SIZE, { latestIfQuiet: true });
     return {
       feed: trendingFeed(period),
       page: trendingPath(period),

@@ -1,14 +1,16 @@
 // What is trending today, this week and this month (each card says why and shows its upvotes over
 // the period), the same as JSON, and /about/trending: the formula explained from its own constants.
 import type { FastifyInstance } from 'fastify';
-import { loadTrending, type TrendingList } from '../../rank/trending-list.ts';
+import { anchoredNote, loadTrending, type TrendingList } from '../../rank/trending-list.ts';
 import {
   AGE_SCALE_HOURS,
+  ageText,
   formatScore,
   formulaTex,
   GRAVITY,
   HUB_VOTE_POINTS,
   PERIOD_HOURS,
+  pointsText,
   reasonText,
   SOURCE_UPVOTE_POINTS,
   STAR_POINTS_PER_SQRT,
@@ -41,7 +43,7 @@ const SPANS: Record<TrendingPeriod, string> = { day: 'the last 24 hours', week: 
 
 export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Querystring: { period?: unknown } }>('/trending', async (request, reply) => {
-    const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE);
+    const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE, { latestIfQuiet: true });
     const card = await cardsFor(ctx, request.viewer, list.items.map((item) => item.paper));
     const feed = trendingFeed(list.period);
     const delivery = deliveryBar(request.viewer, { feed, subscribe: TRENDING_DIGEST });
@@ -49,11 +51,12 @@ export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): v
   });
 
   app.get<{ Querystring: { period?: unknown } }>('/api/trending', async (request) => {
-    const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE);
+    const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE, { latestIfQuiet: true });
     return {
       period: list.period,
       from: list.from,
       to: list.to,
+      ...(list.anchoredAt ? { anchoredAt: list.anchoredAt, note: anchoredNote(list) } : {}),
       about: '/about/trending',
       results: list.items.map(({ entry, paper }, i) => ({
         rank: i + 1,
@@ -105,6 +108,7 @@ function trendingBody(list: TrendingList, card: (paper: PaperSummary) => CardOpt
     <p class="lead">Votes here, upvotes on Hugging Face and GitHub stars gained over ${SPANS[list.period]}, pulled down by age. <a href="/about/trending">How trending works</a></p>
   </div>
   ${delivery}
+  ${list.anchoredAt ? notice('info', html`<p>${anchoredNote(list)} <a href="/about/trending">Why</a></p>`) : ''}
   ${
     list.items.length === 0
       ? emptyTrending(list.period)
@@ -113,12 +117,13 @@ function trendingBody(list: TrendingList, card: (paper: PaperSummary) => CardOpt
 </section>`;
 }
 
-/** The "why" line under a card: the sparkline, the reasons, the score. */
+/** The "why" line under a card: the sparkline, the reasons, and the points and age the score is made of. */
 function why(entry: TrendingEntry, period: TrendingPeriod): Html {
   return html`<p class="trend-why">${sparkline(entry.series, `Upvotes over ${SPANS[period]}`)}
     <span class="trend-reasons">${trendingReasons(entry, period)}</span>
-    <span class="trend-score" title="Trending score: points divided by age; see How trending works">score ${formatScore(entry.score)}</span></p>`;
+    <span class="trend-score" title="Score ${formatScore(entry.score)}: ${pointsText(entry.parts.points)} divided by ${entry.parts.gravity.toFixed(2)} for its age; see How trending works">${pointsText(entry.parts.points)} · ${ageText(entry.parts.ageHours)}</span></p>`;
 }
+
 
 function emptyTrending(period: TrendingPeriod): Html {
   return notice(
@@ -150,6 +155,7 @@ function aboutBody(): Html {
       A repository's total stars do not count at all; a famous old repository is not news.</li>
     <li>Divide by gravity: one plus the paper's age (since it was listed) over the period's age scale, to the power ${GRAVITY}. A paper as old as the age scale needs about ${(2 ** GRAVITY).toFixed(1)} times the points of a brand-new one.</li>
     <li>Papers with nothing new in the period are not listed. Ties go to the newer paper.</li>
+    <li>When nothing at all earned points over the period up to now (a hub of imported Hugging Face days, or one nobody voted on lately), the list looks back from the hub's newest activity instead, and says so above the cards.</li>
   </ol>
   <h2>As a formula</h2>
   <div class="formula">${renderMath(`$$${formulaTex('week')}$$`)}</div>
