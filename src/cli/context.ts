@@ -1,6 +1,6 @@
 // What every command needs: settings, an open store, an HTTP client for live sources,
 // and a way to fail with a one-line reason.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig, type Config, type ConfigFlags } from '../config.ts';
 import { hubLinkSigner } from '../digest/links.ts';
 import { createMailer, type DkimSettings, type Mailer } from '../digest/mailer.ts';
@@ -8,7 +8,7 @@ import type { DigestRunContext } from '../digest/run.ts';
 import { centroidRecommender } from '../rank/personal.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPoliteClient, type PoliteClient } from '../ingest/http.ts';
+import { createPoliteClient, type PoliteClient, type PoliteClientOptions } from '../ingest/http.ts';
 import { SemanticSearch } from '../search/semantic.ts';
 import { createStepProgress } from './progress.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
@@ -31,7 +31,19 @@ export function configFrom(flags: GlobalFlags): Config {
 }
 
 /** Opens the store, runs the work, and always closes the store (WAL checkpoints on close). */
-export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens the hub's database for one command. Only the commands that add papers (ingest, harvest,
+ * fetch; and serve) create it: a command that reads refuses a path where there is none, so a
+ * mistyped PAPERBOY_DB says so instead of creating directories and an empty hub that reports zeros.
+ */
+export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+  if (!options.create && config.dbPath !== ':memory:' && !existsSync(config.dbPath)) {
+    throw new UserError(
+      `There is no database at ${config.dbPath}. Check PAPERBOY_DB or --db; ` +
+        'a new hub\'s database is made by `paperboy ingest PATH`, `paperboy harvest` or `paperboy serve`.',
+      2,
+    );
+  }
   const store = await openSqliteStore(config.dbPath);
   try {
     return await work(store);
@@ -40,8 +52,12 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
   }
 }
 
-export function arxivClient(config: Config, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): PoliteClient {
-  return createPoliteClient({ userAgent: config.userAgent, minDelayMs: config.politeDelaySeconds * 1000, log });
+export function arxivClient(
+  config: Config,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  options: Pick<PoliteClientOptions, 'retries' | 'giveUpHint'> = {},
+): PoliteClient {
+  return createPoliteClient({ userAgent: config.userAgent, minDelayMs: config.politeDelaySeconds * 1000, log, ...options });
 }
 
 /** The address people reach the hub at: PAPERBOY_BASE_URL, else where `serve` listens. */

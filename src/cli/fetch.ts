@@ -21,6 +21,6 @@ export function registerFetch(program: Command): void {
           console.log(`not found on arXiv: ${report.missing.join(', ')}`);
           if (report.added + report.updated + report.unchanged === 0) throw new UserError('none of the ids exist on arXiv');
         }
-      });
+      }, { create: true });
     });
 }

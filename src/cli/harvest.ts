@@ -39,7 +39,7 @@ export function registerHarvest(program: Command): void {
         printIngestSummary(report, (performance.now() - started) / 1000);
         await embedNewPapers(store, config);
         console.log(`${report.pages} page(s)${report.resumed ? ', resumed from an interrupted harvest' : ''}`);
-      });
+      }, { create: true });
     });
 }
 

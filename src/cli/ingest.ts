@@ -21,8 +21,13 @@ export function registerIngest(program: Command): void {
       const config = configFrom(command.optsWithGlobals<GlobalFlags>());
       const batchSize = Number(options.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`--batch-size must be a positive whole number (got ${options.batchSize})`);
-      const files = await listInputs(paths).catch((err: Error) => { throw new UserError(err.message); });
-      if (files.length === 0) throw new UserError(`no importable files in ${paths.join(', ')} (expected .xml, .json, .jsonl, .atom or .gz)`);
+      const found = await listInputs(paths).catch((err: Error) => { throw new UserError(err.message); });
+      if (found.length === 0) throw new UserError(`no importable files in ${paths.join(', ')} (expected .xml, .json, .jsonl, .atom or .gz)`);
+      // An empty file holds no records and no error: say so and read the rest.
+      const empty = found.filter((f) => f.size === 0);
+      for (const f of empty) console.error(`Skipping ${f.path}: the file is empty`);
+      const files = found.filter((f) => f.size > 0);
+      if (files.length === 0) throw new UserError(`nothing to import: ${empty.length === 1 ? 'the file is' : `all ${empty.length} files are`} empty`);
       const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
       const bulk = options.bulk ?? totalBytes > BULK_BYTES;
 
@@ -41,6 +46,6 @@ export function registerIngest(program: Command): void {
         printIngestSummary(report, (performance.now() - started) / 1000);
         await embedNewPapers(store, config);
         if (report.read > 0 && report.errors === report.read) throw new UserError('no record could be read: every one had an error (see above)');
-      });
+      }, { create: true });
     });
 }

@@ -13,7 +13,7 @@ import { DEFAULT_LSA_DIMENSIONS } from '../search/embedder-config.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
 import { arxivClient, baseUrlFor, configFrom, digestContextFor, keepKeywordIndexCurrent, mailerFor, openSemantic, type GlobalFlags } from './context.ts';
 
-const EMPTY_HINT = 'This hub has no papers yet. Import some with `npx paperboy ingest PATH` (Hugging Face daily-papers JSON, arXiv OAI-PMH XML, the Kaggle arXiv dump) or `npx paperboy harvest --from YYYY-MM-DD --set cs`.';
+const EMPTY_HINT = 'Import papers with `npx paperboy ingest PATH` (Hugging Face daily-papers JSON, arXiv OAI-PMH XML, the Kaggle arXiv dump) or `npx paperboy harvest --from YYYY-MM-DD --set cs`.';
 
 export function registerServe(program: Command): void {
   program
@@ -96,6 +96,8 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
 const GITHUB_ROUND = 50;
 const FIRST_GITHUB_ROUND_MS = 60_000;
 const GITHUB_LEASE_MS = 10 * 60_000;
+/** Each repository's line says what it is about; the round's summary already does. */
+const GITHUB_PREFIX = 'GitHub stars: ';
 /** Soon after start, so digests that fell due while the hub was down go out. */
 const FIRST_DIGEST_RUN_MS = 10_000;
 
@@ -107,7 +109,7 @@ const FIRST_DIGEST_RUN_MS = 10_000;
 function sampleStarsEvery(store: Store, config: Config, owner: string, log: (line: string) => void): PeriodicJob {
   const client = createGithubClient({ apiUrl: config.githubApiUrl, token: config.githubToken || undefined, userAgent: config.userAgent });
   const round = async () => {
-    await withLease(store.shared, 'github-stars', { owner, ttlMs: GITHUB_LEASE_MS }, () => sampleStars(store.signals, client, { limit: GITHUB_ROUND, log: (line) => log(`GitHub stars: ${line}`) }));
+    await withLease(store.shared, 'github-stars', { owner, ttlMs: GITHUB_LEASE_MS }, () => sampleStars(store.signals, client, { limit: GITHUB_ROUND, log: (line) => log(line.startsWith(GITHUB_PREFIX) ? line : `${GITHUB_PREFIX}${line}`) }));
   };
   // Soon after start, not an hour later.
   return every(config.githubSampleMinutes * 60_000, round, { firstAfterMs: FIRST_GITHUB_ROUND_MS, onError: failedTo('GitHub stars could not be sampled', log) });
@@ -152,7 +154,9 @@ async function keepIndexCurrent(store: Store, semantic: SemanticSearch, buildWhe
 /** The start-up harvest: best effort, in the background; the hub serves (with its empty state) meanwhile. */
 async function harvestRecent(store: Store, config: Config, log: (line: string) => void): Promise<void> {
   const from = new Date(Date.now() - config.harvestDays * 86_400_000).toISOString().slice(0, 10);
-  const client = arxivClient(config, log);
+  // One retry, not four: this runs at start-up, and a person who ran `npm start` offline should
+  // hear within seconds that the hub serves without arXiv, not after half a minute of retries.
+  const client = arxivClient(config, log, { retries: 1, giveUpHint: '' });
   const wanted = new Set(config.categories);
   const accept = (paper: PaperRecord) => (paper.categories ?? []).some((c) => wanted.has(c));
   for (const set of categoriesToOaiSets(config.categories)) {
@@ -161,7 +165,7 @@ async function harvestRecent(store: Store, config: Config, log: (line: string) =
       const report = await harvestOai(store, { baseUrl: config.oaiUrl, from, set, client, log, accept });
       log(`Harvested set ${set}: ${report.added} added, ${report.updated} updated, ${report.skipped} outside the wanted categories or skipped, ${report.errors} errors`);
     } catch (err) {
-      log(`Could not harvest from arXiv (${(err as Error).message.split('\n')[0]}). Serving anyway; ${EMPTY_HINT}`);
+      log(`arXiv could not be reached: ${(err as Error).message.split('\n')[0]!.replace(/\.$/, '')}. The hub serves anyway, without papers. ${EMPTY_HINT} Restarting it when arXiv is reachable tries again.`);
       return;
     }
   }

@@ -56,9 +56,12 @@ export function classifyMailError(error: unknown): MailError {
 }
 
 /** The embedded default: every mail becomes one log entry (sign-in links included, by design). */
+/** How logMailer describes itself: pages that say "check your inbox" look for it. */
+export const SERVER_LOG = 'the server log';
+
 export function logMailer(log: (line: string) => void): Mailer {
   return {
-    describe: 'the server log',
+    describe: SERVER_LOG,
     async send(mail) {
       log(`Mail to ${mail.to} (no SMTP configured; set PAPERBOY_SMTP_URL to send it): ${mail.subject}\n${mail.text}`);
     },

@@ -21,6 +21,8 @@ export interface PoliteClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** One plain line per retry. */
   log?: (line: string) => void;
+  /** Said after a request that failed for good: what the person who started it can do (default: re-run the command, which resumes). */
+  giveUpHint?: string;
 }
 
 /** A request that failed for good. `status` is absent when no HTTP response came back. */
@@ -52,6 +54,7 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
   const minDelayMs = options.minDelayMs ?? 3_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const log = options.log ?? ((line: string) => console.error(line));
+  const giveUpHint = options.giveUpHint ?? 'What was fetched before this is kept; re-run the same command to resume.';
   // Earliest start of the next request per host. Slots are reserved synchronously, so concurrent
   // callers queue up behind one another instead of all firing after the same wait.
   const nextStart = new Map<string, number>();
@@ -88,8 +91,7 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
         if (!result.retryable) throw new HttpError(`GET ${url} failed: ${result.reason}`, url, result.status);
         if (n === attempts) {
           throw new HttpError(
-            `GET ${url} failed after ${attempts} attempts (last: ${result.reason}). ` +
-              'What was fetched before this is kept; re-run the same command to resume.',
+            `GET ${url} failed after ${attempts} attempts (last: ${result.reason}).${giveUpHint ? ` ${giveUpHint}` : ''}`,
             url,
             result.status,
           );

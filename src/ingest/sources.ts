@@ -96,6 +96,7 @@ async function* readFile(path: string, onBytes?: (n: number) => void): AsyncIter
   const text = openText(path, onBytes);
   try {
     const { head, chunks } = await peek(text);
+    if (head.length < HEAD_CHARS && head.trim() === '') return; // all blank (a .gz of nothing, say): no records, nothing wrong
     const format = detectFormat(head);
     if (format) yield* PARSERS[format](chunks, path);
     else yield fileError(path, `unrecognised format: expected ${FORMAT_NAMES}`);

@@ -23,6 +23,8 @@ export interface RankedPage {
   mode: SearchMode;
   /** Papers the query found (for keyword-only, every paper matching any word). */
   total: number;
+  /** Of those, the papers that have every word (stopwords aside), when words ranked them. */
+  withAllWords?: number;
   hits: RankedHit[];
   /** Why the results are not what was asked for, e.g. meaning search not built yet. */
   notice?: string;
@@ -62,7 +64,11 @@ export function queryText(q: SearchQuery): string {
 }
 
 /** Keys ranked by each leg, before papers are loaded: what the evaluation measures too. */
-export async function rankKeys(ctx: SearchContext, query: SearchQuery, options: RankOptions = {}): Promise<{ keys: number[]; total: number; mode: SearchMode; notice?: string; ranks: Map<number, [number?, number?]> }> {
+export async function rankKeys(
+  ctx: SearchContext,
+  query: SearchQuery,
+  options: RankOptions = {},
+): Promise<{ keys: number[]; total: number; withAllWords?: number; mode: SearchMode; notice?: string; ranks: Map<number, [number?, number?]> }> {
   const depth = options.depth ?? DEFAULT_DEPTH;
   let mode = options.mode ?? 'hybrid';
   let notice: string | undefined;
@@ -83,12 +89,13 @@ export async function rankKeys(ctx: SearchContext, query: SearchQuery, options: 
   const ranks = new Map<number, [number?, number?]>();
   keyword?.ranked.forEach((r, i) => ranks.set(r.key, [i + 1, undefined]));
   meaning?.forEach((n, i) => ranks.set(n.key, [ranks.get(n.key)?.[0], i + 1]));
-  if (!meaning) return { keys: keyword!.ranked.map((r) => r.key), total: keyword!.total, mode, notice, ranks };
+  const withAllWords = keyword?.withAllWords;
+  if (!meaning) return { keys: keyword!.ranked.map((r) => r.key), total: keyword!.total, withAllWords, mode, notice, ranks };
   if (!keyword) return { keys: meaning.map((n) => n.key), total: meaning.length, mode, notice, ranks };
   const keys = options.fusion === 'rrf'
     ? reciprocalRankFusion([{ keys: keyword.ranked.map((r) => r.key) }, { keys: meaning.map((n) => n.key), weight: options.meaningWeight ?? 1 }], options.rrfK ?? RRF_K).map((f) => f.key)
     : (await blend(ctx, searchVector!, keyword, meaning, options.meaningWeight ?? BLEND_MEANING_WEIGHT)).map((f) => f.key);
-  return { keys: keys.slice(0, depth), total: Math.max(keyword.total, keys.length), mode, notice, ranks };
+  return { keys: keys.slice(0, depth), total: Math.max(keyword.total, keys.length), withAllWords, mode, notice, ranks };
 }
 
 /**
@@ -141,6 +148,7 @@ export async function searchPapers(ctx: SearchContext, query: SearchQuery, optio
   return {
     mode: ranked.mode,
     total: ranked.total,
+    ...(ranked.withAllWords !== undefined ? { withAllWords: ranked.withAllWords } : {}),
     notice: ranked.notice,
     hits: hits.map((h, i) => {
       const [keywordRank, meaningRank] = ranked.ranks.get(h.key) ?? [];

@@ -84,7 +84,8 @@ function applyField(query: SearchQuery, problems: string[], field: keyof typeof 
 function addWords(query: SearchQuery, value: string, negated: boolean): void {
   const words = value.match(/[\p{L}\p{N}][\p{L}\p{N}'’._-]*\*?/gu) ?? [];
   for (const w of words) {
-    const word = w.replace(/[._-]+$/, '');
+    // "diffusion's" is the word diffusion: the possessive (and a trailing apostrophe) is not indexed.
+    const word = w.replace(/[._-]+$/, '').replace(/['’]s$/iu, '').replace(/['’]+$/u, '');
     if (negated) query.excludes.push(word);
     else query.terms.push(word);
   }

@@ -48,8 +48,16 @@ function negation(q: SearchQuery): string {
 }
 
 /** Marks any of the query's words and phrases, for snippets of papers however they were found. */
+/** The query's words less stopwords, unless that would leave it with nothing to look for. */
+export function meaningfulTerms(q: SearchQuery): string[] {
+  const meaningful = q.terms.filter((t) => !STOPWORDS.has(t.replace(/\*$/, '').toLowerCase()));
+  return meaningful.length > 0 || q.phrases.length > 0 ? meaningful : q.terms;
+}
+
 export function buildHighlightMatch(q: SearchQuery): string | undefined {
-  const parts = [...q.terms.map(term), ...q.phrases.map(quote)];
+  // "to", "of", "the" marked all over a page mean nothing to a reader: words that carry meaning
+  // are marked, and stopwords only when the query has nothing else.
+  const parts = [...meaningfulTerms(q).map(term), ...q.phrases.map(quote)];
   return parts.length > 0 ? parts.join(' OR ') : undefined;
 }
 

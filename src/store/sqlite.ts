@@ -18,7 +18,7 @@ import { SqliteShared } from './sqlite-shared.ts';
 import { SqliteSignals } from './sqlite-signals.ts';
 import { SqliteSubscriptions } from './sqlite-subscriptions.ts';
 import type { Database, PapersTable } from './schema.ts';
-import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch, contentWords, quote } from './fts.ts';
+import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch, contentWords, meaningfulTerms, quote } from './fts.ts';
 import {
   MARK_END,
   MARK_START,
@@ -278,6 +278,7 @@ class SqliteStore implements Store {
         githubStars: hf?.github_stars ?? undefined,
         projectPage: r.project_page ?? undefined,
         ...(hf?.ai_summary ? { aiSummary: hf.ai_summary } : {}),
+        ...(hf?.organization ? { organization: hf.organization } : {}),
       };
     });
   }
@@ -367,6 +368,25 @@ class SqliteStore implements Store {
   }
 
   async rankByKeywords(query: SearchQuery, options: { limit: number; any?: boolean; scoresTo?: number }): Promise<KeywordRanking> {
+    const ranking = await this.rankAnyOrAll(query, options);
+    if (!options.any) return ranking;
+    return { ...ranking, withAllWords: this.countWithAllWords(query, ranking.total) };
+  }
+
+  /**
+   * Papers that have every meaningful word of the query (and its phrases and filters): what a
+   * reader takes "N papers match" to mean, where the ranking itself counts any word.
+   */
+  private countWithAllWords(query: SearchQuery, anyTotal: number): number {
+    const all = { ...query, terms: meaningfulTerms(query) };
+    if (all.terms.length + all.phrases.length <= 1) return anyTotal;
+    const match = buildMatch(all, {});
+    if (match === undefined) return 0;
+    const { where, params } = filterSql(query);
+    return (this.db.prepare(`SELECT count(*) AS n FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?${where}`).get(match, ...params) as { n: number }).n;
+  }
+
+  private async rankAnyOrAll(query: SearchQuery, options: { limit: number; any?: boolean; scoresTo?: number }): Promise<KeywordRanking> {
     const pruned = options.any ? this.withoutCommonWords(query) : query;
     const fast = options.any ? this.rankFast(pruned, options.limit) : undefined;
     if (fast) return fast;

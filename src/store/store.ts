@@ -29,6 +29,8 @@ export interface PaperSummary {
   projectPage?: string;
   /** Hugging Face's one-sentence summary, when imported. */
   aiSummary?: string;
+  /** The organisation that submitted it to Hugging Face's daily papers ("Google", "Meta AI"). */
+  organization?: string;
 }
 
 /** Everything known about a paper, for its own page and the JSON API. */
@@ -98,6 +100,8 @@ export interface KeywordRanking {
   scoreOf: (key: number) => number;
   /** Which index answered: the impact index, or the database's full-text index. */
   via: 'impact' | 'fts';
+  /** When ranked by any word: how many papers have all of them (stopwords aside). */
+  withAllWords?: number;
 }
 
 export interface KeywordIndexStatus {

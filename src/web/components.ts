@@ -49,6 +49,7 @@ export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html 
     ${abstract ? html`<p class="abstract">${abstract}</p>` : ''}
     <div class="meta">
       <span class="paper-id">arXiv:${paper.id}</span>
+      ${paper.organization ? html`<span class="org" title="Submitted to Hugging Face's daily papers by ${paper.organization}">${paper.organization}</span>` : ''}
       ${day ? html`<time datetime="${day}">${formatDay(day, 'short')}</time>` : ''}
       ${paper.githubRepo ? githubLink(paper.githubRepo, paper.githubStars) : ''}
       ${paper.numComments ? html`<span class="comments" title="Comments on Hugging Face">${commentIcon} ${paper.numComments}</span>` : ''}

@@ -39,7 +39,7 @@ ${options.description ? html`<meta name="description" content="${options.descrip
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 ${feedLinks(site, options.feeds ?? [])}
-<script src="/static/suggest.js" defer></script><script src="/static/community.js" defer></script><script src="/static/subscribe.js" defer></script>
+<script src="/static/suggest.js" defer></script><script src="/static/community.js" defer></script><script src="/static/subscribe.js" defer></script><script src="/static/keys.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

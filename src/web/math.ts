@@ -9,9 +9,30 @@ import { escapeHtml, raw, type Html } from './html.ts';
 
 const KATEX_OPTIONS = { throwOnError: false, trust: false, strict: 'ignore', output: 'html', maxExpand: 1000 } as const;
 
-/** Renders text with math to HTML. `inline` sets display math in the line too (for snippets on cards). */
-export function renderMath(text: string, options: { inline?: boolean } = {}): Html {
-  return renderSegments(segments(text), false, options.inline);
+/**
+ * Renders text with math to HTML. `inline` sets display math in the line too (for snippets on
+ * cards); `links` turns the http(s) URLs of the text into links (on paper pages, where abstracts
+ * and arXiv comments name their code and project pages; not inside a card, which is one link).
+ */
+export function renderMath(text: string, options: { inline?: boolean; links?: boolean } = {}): Html {
+  return renderSegments(segments(text), false, options.inline, options.links);
+}
+
+/** A URL as authors write one in running text; trailing punctuation is the sentence's. */
+const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"'{}|\\^`]+/g;
+
+function linkedText(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(URL_IN_TEXT)) {
+    let url = m[0];
+    // "(see https://x.org/a)." keeps ")." outside; a URL's own balanced parentheses stay in.
+    while (/[.,;:!?)\]]$/.test(url) && !(url.endsWith(')') && (url.match(/\(/g) ?? []).length >= (url.match(/\)/g) ?? []).length)) url = url.slice(0, -1);
+    if (!URL.canParse(url)) continue;
+    out += escapeHtml(text.slice(last, m.index)) + `<a href="${escapeHtml(url)}" rel="nofollow noopener">${escapeHtml(url)}</a>`;
+    last = m.index + url.length;
+  }
+  return out + escapeHtml(text.slice(last));
 }
 
 /**
@@ -67,12 +88,12 @@ export function snippet(text: string, max = 300): string {
   return out.trimEnd().replace(/[\s,;:.]+$/, '') + '…';
 }
 
-function renderSegments(list: Segment[], marks: boolean, inline = false): Html {
+function renderSegments(list: Segment[], marks: boolean, inline = false, links = false): Html {
   let out = '';
   const state = { open: false }; // a <mark> opened earlier and not yet closed
   for (const seg of list) {
     if (seg.kind === 'text') {
-      out += marks ? markText(seg.text, state) : escapeHtml(seg.text);
+      out += marks ? markText(seg.text, state) : links ? linkedText(seg.text) : escapeHtml(seg.text);
       continue;
     }
     const tex = marks ? seg.tex.replace(/[\uE000\uE001]/g, '') : seg.tex;
@@ -87,6 +108,11 @@ function renderSegments(list: Segment[], marks: boolean, inline = false): Html {
   }
   if (state.open) out += '</mark>';
   return raw(out);
+}
+
+/** A formula's HTML, for text rendered elsewhere (Markdown comments). */
+export function formulaHtml(tex: string, display: boolean): string {
+  return formula(tex, display);
 }
 
 /** KaTeX's HTML output hides itself from screen readers, so the wrapper reads out the TeX source. */

@@ -1,12 +1,13 @@
 // The command line as a user runs it: a real process, a real SQLite file, exit codes and output.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/free-port.ts';
+import { visible } from '../web/fixtures.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'paperboy.js');
 const dir = mkdtempSync(join(tmpdir(), 'paperboy-cli-'));
@@ -51,6 +52,21 @@ test('ingest reports the bad record and takes the rest; a second run changes not
   assert.match(first.stdout, /error: .*2025-03-03\.json .*title/i);
   const second = await paperboy(['ingest', dailyFile]);
   assert.match(second.stdout, /read 4 · added 0 · updated 0 · unchanged 3 · skipped 1 · errors 1/);
+});
+
+test('an empty or blank file is skipped with a line saying so, not counted as a record with an error', async () => {
+  const emptyFile = join(dir, 'empty.json');
+  const blankFile = join(dir, 'blank.jsonl');
+  writeFileSync(emptyFile, '');
+  writeFileSync(blankFile, '\n  \n');
+  const both = await paperboy(['ingest', emptyFile, blankFile, dailyFile]);
+  assert.equal(both.code, 0, both.stderr);
+  assert.match(both.stderr, /Skipping .*empty\.json: the file is empty/);
+  assert.match(both.stdout, /read 4 · added 0 · updated 0 · unchanged 3 · skipped 1 · errors 1/, 'only the daily file\'s records (its one bad record as before)');
+  assert.doesNotMatch(both.stdout, /unrecognised format/);
+  const alone = await paperboy(['ingest', emptyFile]);
+  assert.equal(alone.code, 1);
+  assert.match(alone.stderr, /nothing to import: the file is empty/);
 });
 
 test('search prints ranked results; stats sums up', async () => {
@@ -120,6 +136,8 @@ test('failures exit non-zero with one line that says what to fix', async () => {
     [['harvest', '--from', 'yesterday'], {}, /--from expects a date like/, 1],
     [['stats'], { PAPERBOY_PORT: 'abc' }, /PAPERBOY_PORT must be a whole number/, 2],
     [['frobnicate'], {}, /unknown command/, 1],
+    // A mistyped database path: read commands refuse it rather than making an empty hub.
+    ...(['stats', 'search x', 'digest status', 'users list', 'index status', 'trending'].map((c) => [c.split(' '), { PAPERBOY_DB: join(dir, 'typo', 'hub.db') }, /There is no database at .*typo.*hub\.db\. Check PAPERBOY_DB or --db/, 2]) as [string[], Record<string, string>, RegExp, number][]),
   ];
   for (const [args, env, message, code] of cases) {
     const r = await paperboy(args, env);
@@ -127,6 +145,7 @@ test('failures exit non-zero with one line that says what to fix', async () => {
     assert.match(r.stderr, message, args.join(' '));
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+  assert.ok(!existsSync(join(dir, 'typo')), 'and nothing was created there');
 });
 
 test('serve on an empty database with arXiv unreachable still serves, with an empty state that says how to import', async () => {
@@ -143,13 +162,26 @@ test('serve on an empty database with arXiv unreachable still serves, with an em
     const page = await poll(`http://127.0.0.1:${port}/`);
     assert.equal(page.status, 200);
     assert.match(page.body, /paperboy ingest/);
+    const said = visible(page.body);
+    assert.equal(said.match(/no papers/gi)?.length, 1, `the empty page says it once: ${said}`);
+    await until(() => /arXiv could not be reached/.test(output), 'the harvest gives up and says so');
     assert.match(output, /Harvesting arXiv set/);
+    assert.match(output, /retry 1 of 1\b/, 'one retry at start-up');
+    assert.doesNotMatch(output, /retry 2 of/);
+    assert.match(output, /The hub serves anyway, without papers\. Import papers with `npx paperboy ingest PATH`/);
+    assert.doesNotMatch(output, /re-run the same command/, 'the person ran `npm start`, not a harvest command');
     assert.doesNotMatch(output, /\n\s+at /, 'no stack trace in the log');
   } finally {
     child.kill('SIGTERM');
   }
 });
 
+
+/** Waits (up to 30 s) for a condition on a child's output. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(condition(), what);
+}
 
 async function poll(url: string): Promise<{ status: number; body: string }> {
   for (let i = 0; i < 100; i++) {

@@ -67,3 +67,8 @@ test('parseDay rejects impossible dates', () => {
   assert.equal(parseDay('2024-13'), undefined);
   assert.equal(parseDay('24-01-01'), undefined);
 });
+
+test("a possessive is its word: diffusion's searches for diffusion (it found nothing before)", () => {
+  assert.deepEqual(parseQuery("diffusion's models’ -Bayes’s").query.terms, ['diffusion', 'models']);
+  assert.deepEqual(parseQuery("diffusion's models’ -Bayes’s").query.excludes, ['Bayes']);
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { smtpMailer } from '../../src/digest/mailer.ts';
+import { logMailer, smtpMailer } from '../../src/digest/mailer.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildApp } from '../../src/web/app.ts';
@@ -195,6 +195,19 @@ describe('sign-in by an emailed link', () => {
     const unknown = await new Browser(hub.app).post('/signin', { email: 'nobody@example.org' });
     const strip = (body: string) => visible(body).replace(/ana@example\.org|nobody@example\.org/, 'X');
     assert.equal(strip(known.body), strip(unknown.body));
+  });
+
+  test('with no mail server set up, "check your inbox" says the link is in the server log (and with one, it does not)', async () => {
+    const logged: string[] = [];
+    const store = await openSqliteStore(join(dir, `hub${++fileNo}.db`));
+    const app = await buildApp({ store, community: { now: () => clock, baseUrl: BASE_URL, mailer: logMailer((line) => logged.push(line)) } });
+    opened.push({ app, store });
+    const res = await new Browser(app).post('/signin', { email: 'host@example.org' });
+    assert.equal(res.statusCode, 200);
+    assert.match(visible(res.body), /no mail server set up \(PAPERBOY_SMTP_URL\), so the mail was written to the server log/);
+    assert.match(logged.join('\n'), /\/signin\/verify\?token=/, 'and the link is there');
+    const bySmtp = await new Browser(hub.app).post('/signin', { email: 'host@example.org' });
+    assert.doesNotMatch(visible(bySmtp.body), /server log/);
   });
 
   test('a banned account cannot sign in', async () => {

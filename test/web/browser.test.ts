@@ -203,9 +203,41 @@ describe('pages in a real browser', { skip }, () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `no sideways scrolling (overflow ${overflow}px)`);
       assert.ok(await page.locator('#site-q').isVisible());
+      // Two header rows, not three: the logo, the listings and "Sign in" share the first.
+      const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+      const [brand, nav, account, search] = await Promise.all(['.brand', '.site-nav', '.account-area', '.header-search'].map(box));
+      for (const [name, b] of [['listings', nav], ['sign in', account]] as const) assert.ok(Math.abs(b!.y + b!.height / 2 - (brand!.y + brand!.height / 2)) < 8, `${name} on the logo's row (${JSON.stringify(b)} vs ${JSON.stringify(brand)})`);
+      assert.ok(search!.y >= brand!.y + brand!.height, 'the search box below');
+      assert.equal(await page.locator('.brand').getAttribute('href'), '/');
+      assert.match((await page.locator('.brand').innerText()).trim() || (await page.locator('.brand').textContent()) || '', /Paperboy/, 'the name is still there for screen readers');
       await page.screenshot({ path: join(SCREENSHOTS, 'day-phone.png'), fullPage: true });
       await page.goto(`${base}/month/2024-05`);
       await page.screenshot({ path: join(SCREENSHOTS, 'month-phone.png') });
+      await assertInert(page, problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('keyboard shortcuts: / jumps to search, j and k move between cards, never while typing', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const { page, problems } = await open(context);
+      await page.goto(`${base}/`);
+      const titles = await page.locator('article.card .card-title a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+      assert.ok(titles.length >= 2);
+      const focused = () => page.evaluate(() => document.activeElement?.getAttribute('href') ?? document.activeElement?.id);
+      await page.keyboard.press('j');
+      assert.equal(await focused(), titles[0]);
+      await page.keyboard.press('j');
+      assert.equal(await focused(), titles[1]);
+      await page.keyboard.press('k');
+      assert.equal(await focused(), titles[0]);
+      await page.keyboard.press('/');
+      assert.equal(await focused(), 'site-q');
+      await page.keyboard.type('jk/');
+      assert.equal(await page.locator('#site-q').inputValue(), 'jk/', 'typed into the box, not taken as shortcuts');
+      assert.equal(await focused(), 'site-q');
       await assertInert(page, problems);
     } finally {
       await context.close();

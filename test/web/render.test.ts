@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { MARK_END, MARK_START } from '../../src/store/store.ts';
 import { html, raw } from '../../src/web/html.ts';
 import { markedToHtml, renderMarked, renderMath, snippet } from '../../src/web/math.ts';
+import { renderComment } from '../../src/web/markdown.ts';
 import { isoWeekKey, parseDay, parseMonth, parseWeek, periodOf } from '../../src/web/periods.ts';
 
 describe('html``', () => {
@@ -115,5 +116,38 @@ describe('periods', () => {
     assert.deepEqual(parseMonth('2024-12'), { kind: 'month', key: '2024-12', start: '2024-12-01', end: '2025-01-01' });
     assert.equal(parseMonth('2024-13'), undefined);
     assert.equal(parseMonth('2024-00'), undefined);
+  });
+});
+
+describe('links in abstracts and comments on the paper page', () => {
+  test('http(s) URLs become links, without the sentence punctuation after them; nothing else does', () => {
+    const out = renderMath('Code: https://github.com/a/b. See (https://x.org/a_(b)), http://y.org/?q=1&r=2; javascript:alert(1) and <b>x</b>', { links: true }).value;
+    assert.match(out, /<a href="https:\/\/github\.com\/a\/b" rel="nofollow noopener">https:\/\/github\.com\/a\/b<\/a>\./);
+    assert.match(out, /<a href="https:\/\/x\.org\/a_\(b\)" rel="nofollow noopener">https:\/\/x\.org\/a_\(b\)<\/a>\),/);
+    assert.match(out, /<a href="http:\/\/y\.org\/\?q=1&amp;r=2"/);
+    assert.doesNotMatch(out, /href="javascript/);
+    assert.match(out, /&lt;b&gt;x&lt;\/b&gt;/);
+    assert.doesNotMatch(renderMath('https://github.com/a/b').value, /<a /, 'only when asked (cards are one link already)');
+  });
+
+  test('a URL inside math stays math', () => {
+    assert.doesNotMatch(renderMath('$\\text{https://x.org}$', { links: true }).value, /<a /);
+  });
+});
+
+describe('math in Markdown comments', () => {
+  test('$…$, \\(…\\) and $$…$$ render through KaTeX, with Markdown around them still Markdown', () => {
+    const out = renderComment('The loss $\\mathcal{L} = \\sum_i x_i^2$ is *convex*; \\(a_b\\) and $$\\int_0^1 f$$').value;
+    assert.equal(out.match(/class="math"/g)?.length, 3);
+    assert.match(out, /aria-label="\\mathcal\{L\} = \\sum_i x_i\^2"/, 'underscores and backslashes reach KaTeX, not Markdown');
+    assert.match(out, /<em>convex<\/em>/);
+  });
+
+  test('dollars that are money, math in code, and hostile text stay inert', () => {
+    assert.equal(renderComment('Costs $5 and $10').value.trim(), '<p>Costs $5 and $10</p>');
+    assert.equal(renderComment('code `$x$` stays').value.trim(), '<p>code <code>$x$</code> stays</p>');
+    const hostile = renderComment('<script>alert(1)</script> $\\href{javascript:alert(1)}{x}$ \uE0200\uE021').value;
+    assert.doesNotMatch(hostile, /<script|href="javascript/);
+    assert.match(hostile, /&lt;script&gt;/);
   });
 });

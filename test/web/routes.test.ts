@@ -369,6 +369,24 @@ describe('search page', () => {
     assertNoHostileMarkup(catOnly.body);
   });
 
+  test('a query of several words counts the papers that have all of them, not those with any', async () => {
+    const some = await get('/search?q=protein+zyxwvut&mode=keyword');
+    assert.equal(some.statusCode, 200);
+    assert.match(visible(some.body), /No paper has all the words · 1 has some of them, best first/);
+    const all = await get(`/search?q=${encodeURIComponent('protein structure')}&mode=keyword`);
+    assert.doesNotMatch(visible(all.body), /have some of them|has some of them/, 'every paper with any word has both: nothing to tell apart');
+    assert.match(visible(all.body), /1 paper found/);
+  });
+
+  test("highlights mark the words that mean something, not stopwords such as 'to' and 'the'", async () => {
+    const res = await get(`/search?q=${encodeURIComponent("diffusion's the to of")}&mode=keyword`);
+    const marks = (res.body.match(/<mark>([^<]*)<\/mark>/g) ?? []).map((m) => m.replace(/<\/?mark>/g, '').toLowerCase());
+    assert.ok(marks.length > 0);
+    assert.deepEqual([...new Set(marks)].filter((m) => !m.startsWith('diffusion')), [], marks.join(' '));
+    const onlyStopwords = await get('/search?q=the+of&mode=keyword');
+    assert.match(onlyStopwords.body, /<mark>(the|of)<\/mark>/i, 'a query of nothing else still shows where it matched');
+  });
+
   test('no results: a helpful notice', async () => {
     const res = await get('/search?q=zyxwvut');
     assert.equal(res.statusCode, 200);
@@ -562,8 +580,8 @@ describe('errors, headers, assets', () => {
     assert.equal(directives['upgrade-insecure-requests'], undefined, 'plain-HTTP self-hosting keeps working');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
-    // External scripts only (suggestions, community actions, the subscribe form's time zone), nothing inline: the CSP would refuse it anyway.
-    assert.deepEqual(res.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi), ['<script src="/static/suggest.js" defer></script>', '<script src="/static/community.js" defer></script>', '<script src="/static/subscribe.js" defer></script>']);
+    // External scripts only (suggestions, community actions, the subscribe form's time zone, keyboard shortcuts), nothing inline: the CSP would refuse it anyway.
+    assert.deepEqual(res.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi), ['<script src="/static/suggest.js" defer></script>', '<script src="/static/community.js" defer></script>', '<script src="/static/subscribe.js" defer></script>', '<script src="/static/keys.js" defer></script>']);
     assert.doesNotMatch(res.body, /<[a-z][^>]*\son[a-z]+=/i, 'no inline event handlers');
   });
 

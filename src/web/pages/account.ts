@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role, User } from '../../store/accounts.ts';
 import { EMAIL_MAX, handleProblem, HANDLE_MAX, HANDLE_MIN, isEmailAddress } from '../../store/sqlite-accounts.ts';
 import { endSession, hashSecret, newSecret, startSession } from '../auth.ts';
+import { SERVER_LOG } from '../../digest/mailer.ts';
 import { notice } from '../components.ts';
 import type { WebContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -86,6 +87,7 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
         title: 'Check your inbox',
         body: html`<h1>Check your inbox</h1>
 <p class="lead">We sent a sign-in link to <strong>${email}</strong>. It works once, within ${LINK_MINUTES} minutes.</p>
+${serverLogNotice(ctx)}
 <p class="muted">No mail? Look in your spam folder, or <a href="${withQuery('/signin', { next: next === '/' ? undefined : next })}">ask for a new link</a>.</p>`,
       });
     },
@@ -338,4 +340,13 @@ function prevNext(path: string, pageNo: number, more: boolean): Html {
   ${pageNo > 1 ? html`<a rel="prev" href="${withQuery(path, { page: pageNo === 2 ? undefined : pageNo - 1 })}">← Previous</a>` : html`<span class="disabled">← Previous</span>`}
   ${more ? html`<a rel="next" href="${withQuery(path, { page: pageNo + 1 })}">Next →</a>` : html`<span class="disabled">Next →</span>`}
 </nav>`;
+}
+
+/**
+ * Where no mail server is set up (the default), mails go to the server log: the "check your
+ * inbox" pages say so, or the person who runs a fresh hub waits for a mail that never comes.
+ */
+export function serverLogNotice(ctx: WebContext): Html | '' {
+  if (ctx.community.mailer.describe !== SERVER_LOG) return '';
+  return notice('info', html`<p>This hub has no mail server set up (PAPERBOY_SMTP_URL), so the mail was written to the server log instead: whoever runs the hub can copy the link from there.</p>`);
 }

@@ -87,11 +87,11 @@ function paperBody(paper: PaperDetail, similar: Similar, community: Community): 
   </header>
   <div class="with-sidebar">
     <div class="paper-main">
-      ${hf?.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-summary"><h2 id="ai-summary">AI summary</h2><p>${renderMath(hf.aiSummary)}</p></section>` : ''}
+      ${hf?.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-summary"><h2 id="ai-summary">AI summary</h2><p>${renderMath(hf.aiSummary, { links: true })}</p></section>` : ''}
       <section aria-labelledby="abstract"><h2 id="abstract">Abstract</h2>
         ${paper.abstract ? paragraphs(paper.abstract) : html`<p class="muted">No abstract is known for this paper.</p>`}
       </section>
-      ${paper.comments ? html`<section aria-labelledby="comments"><h2 id="comments">Comments</h2><p>${renderMath(paper.comments)}</p></section>` : ''}
+      ${paper.comments ? html`<section aria-labelledby="comments"><h2 id="comments">Comments</h2><p>${renderMath(paper.comments, { links: true })}</p></section>` : ''}
       ${paper.journalRef ? html`<section aria-labelledby="journal"><h2 id="journal">Journal reference</h2><p>${paper.journalRef}</p></section>` : ''}
     </div>
     <aside class="paper-side">
@@ -203,7 +203,7 @@ function versions(paper: PaperDetail): Html {
 }
 
 function paragraphs(text: string): Html {
-  return html`${text.split(/\n\s*\n/).map((p) => html`<p>${renderMath(p.trim())}</p>`)}`;
+  return html`${text.split(/\n\s*\n/).map((p) => html`<p>${renderMath(p.trim(), { links: true })}</p>`)}`;
 }
 
 function invalidIdPage(ctx: WebContext, given: string): string {

@@ -206,9 +206,20 @@ function countLine(view: SearchView, result: RankedResult): string {
   }
   else if (!result.ranked) line = `${papers(n)} found, newest first`;
   else if (result.mode === 'meaning') line = `The ${papers(n)} closest in meaning`;
+  else if (result.withAllWords !== undefined && result.withAllWords < n) line = allWordsLine(result, result.withAllWords);
   else if (result.pageable < n) line = `${papers(n)} match · showing the top ${result.pageable}`;
   else line = `${papers(n)} found`;
   return view.pages! > 1 ? `${line} · page ${view.params.page} of ${view.pages}` : line;
+}
+
+/**
+ * Ranked by any word (and by meaning), nearly every paper "matches" a query of a few words; what a
+ * reader wants counted is the papers that have all of them.
+ */
+function allWordsLine(result: RankedResult, all: number): string {
+  const has = all === 0 ? 'No paper has all the words' : `${all.toLocaleString('en-US')} paper${all === 1 ? ' has' : 's have'} all the words`;
+  const rest = result.mode === 'hybrid' ? 'ranked with the papers closest in meaning' : `${result.total.toLocaleString('en-US')} ${result.total === 1 ? 'has' : 'have'} some of them`;
+  return `${has} · ${rest}, best first${result.pageable < result.total ? ` (the top ${result.pageable} shown)` : ''}`;
 }
 
 /** Keywords, meaning or both, as links that keep the query and filters. */

@@ -20,7 +20,7 @@ import { html, type Html } from '../html.ts';
 import { formatDay } from '../periods.ts';
 import { paperPath, withQuery } from '../urls.ts';
 import { csrfField, requireUser, type Viewer } from '../viewer.ts';
-import { accountPage, badLinkPage } from './account.ts';
+import { accountPage, badLinkPage, serverLogNotice } from './account.ts';
 import { field, paperFromParam } from './community.ts';
 
 /** A confirmation link works this long. */
@@ -353,10 +353,9 @@ async function mailAboutRequest(
 }
 
 function checkInboxBody(ctx: WebContext, email: string): Html {
-  const toLog = ctx.community.mailer.describe === 'the server log';
   return html`<h1>Check your inbox</h1>
 <p class="lead">If <strong>${email}</strong> can receive this digest, a mail is on its way there with a link to confirm. The link works once, within ${CONFIRM_HOURS} hours.</p>
-${toLog ? notice('info', html`<p>This hub has no mail server set up, so the mail was written to the server log: whoever runs the hub can copy the link from there.</p>`) : ''}
+${serverLogNotice(ctx)}
 <p class="muted">No mail? Look in your spam folder. Nothing is sent until the link is used.</p>`;
 }
 
