@@ -35,11 +35,23 @@ try {
   console.log(`step 1/4: importing ${days.length} days of Hugging Face daily papers (${days[0]} … ${days.at(-1)})`);
   paperboy('ingest', ...days.map((d) => join(HF, d)));
 
-  console.log('step 2/4: a confirmed topic subscription, and the digest it would bring');
+  // The digest of a reading list: a reader collects the newest day's most upvoted papers, and
+  // another follows the collection (the kinds that follow new arrivals would find nothing new in
+  // papers of August; a collection's additions are new now).
+  console.log('step 2/4: a public reading list of the newest day\'s top papers, a confirmed subscription to it, and the digest it would bring');
   const store = await openSqliteStore(env.PAPERBOY_DB);
+  const now = new Date().toISOString();
+  const newest = days.at(-1)!.slice(0, 10);
+  const listed = await store.listPapers(`${newest}T00:00:00.000Z`, new Date(Date.parse(`${newest}T00:00:00.000Z`) + 86_400_000).toISOString());
+  const top = listed.sort((a, b) => (b.upvotes ?? 0) - (a.upvotes ?? 0)).slice(0, 6);
+  const { user } = await store.accounts.userForEmail('curator@example.org', now);
+  const list = await store.community.createCollection({ userKey: user.key, name: 'Reading group', public: true, now });
+  // The most upvoted added last, so the digest (newest additions first) leads with it.
+  const start = Date.now();
+  for (const [i, p] of [...top].reverse().entries()) await store.community.addToCollection(list.key, p.id, new Date(start + i).toISOString());
   const at = new Date(Date.now() + 2 * 3_600_000);
   await store.subscriptions.request({
-    email: 'reader@example.org', kind: 'search', target: 'diffusion', maxPapers: 6, now: new Date().toISOString(),
+    email: 'reader@example.org', kind: 'collection', target: String(list.key), maxPapers: 6, now,
     schedule: { frequency: 'daily', hour: at.getUTCHours(), weekday: 1, timeZone: 'UTC' },
     confirmation: { confirmed: true, nextDueAt: at.toISOString() },
   });
