@@ -3,6 +3,8 @@
 // an edition twice inserts nothing the second time, and a mail leaves the queue only when the SMTP
 // server has accepted it.
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Selectable } from 'kysely';
+import type { SubscriptionsTable } from './schema.ts';
 import { normaliseEmail } from './sqlite-accounts.ts';
 import type {
   DeliveryStatus,
@@ -13,33 +15,14 @@ import type {
   Schedule,
   Subscriber,
   Subscription,
-  SubscriptionKind,
-  SubscriptionState,
   SubscriptionStore,
 } from './subscriptions.ts';
 
-interface SubscriptionRow {
-  pk: number;
-  subscriber_pk: number;
+/** A subscription joined with its subscriber's address, as the queries here read it. */
+type SubscriptionRow = Omit<Selectable<SubscriptionsTable>, 'confirm_token_hash' | 'confirm_expires_at'> & {
   email: string;
   subscriber_created_at: string;
-  user_pk: number | null;
-  kind: SubscriptionKind;
-  target: string;
-  frequency: Schedule['frequency'];
-  send_hour: number;
-  weekday: number;
-  time_zone: string;
-  max_papers: number;
-  state: SubscriptionState;
-  paused_reason: string | null;
-  created_at: string;
-  confirmed_at: string | null;
-  updated_at: string;
-  ended_at: string | null;
-  next_due_at: string | null;
-  covered_to: string | null;
-}
+};
 
 interface OutboxRow {
   subscription_pk: number;
