@@ -84,7 +84,8 @@ async function photographPages(browser: Browser): Promise<void> {
   console.log('step 4/4: serving the hub and photographing its pages');
   const port = await freePort();
   const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(port), '--no-harvest', '--no-index'], {
-    env: { ...env, PAPERBOY_DIGEST_MINUTES: '0', PAPERBOY_GITHUB_SAMPLE_MINUTES: '0' },
+    // No network here: Hugging Face's thumbnails would be broken images, so they are left out.
+    env: { ...env, PAPERBOY_DIGEST_MINUTES: '0', PAPERBOY_GITHUB_SAMPLE_MINUTES: '0', PAPERBOY_REMOTE_IMAGES: 'off' },
     cwd: ROOT,
     stdio: 'ignore',
   });

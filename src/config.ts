@@ -39,6 +39,8 @@ export interface Config {
   dkimDomain: string;
   dkimSelector: string;
   dkimKeyFile: string;
+  /** Show Hugging Face's thumbnails and paper media, loaded by readers' browsers from its CDN. */
+  remoteImages: boolean;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ const SETTINGS = {
   mailFrom: { env: 'PAPERBOY_MAIL_FROM', fallback: 'Paperboy <paperboy@localhost>', parse: (s) => (/\S+@\S+/.test(s) ? s.trim() : undefined), expects: 'a sender address, e.g. "Paperboy <papers@example.org>"' },
   baseUrl: { env: 'PAPERBOY_BASE_URL', fallback: '', parse: (s) => (s === '' ? s : httpUrl(s)?.replace(/\/+$/, '')), expects: 'the http(s) URL people open the hub at, e.g. https://papers.example.org' },
   submitWindowDays: { env: 'PAPERBOY_SUBMIT_WINDOW_DAYS', fallback: '14', parse: (s) => wholeNumber(s, 1, 3650), expects: 'a whole number of days from 1 to 3650' },
+  remoteImages: { env: 'PAPERBOY_REMOTE_IMAGES', fallback: 'on', parse: (s) => (s === 'on' ? true : s === 'off' ? false : undefined), expects: 'on or off' },
   submissionsPerDay: { env: 'PAPERBOY_SUBMISSIONS_PER_DAY', fallback: '20', parse: (s) => wholeNumber(s, 1, 10_000), expects: 'a whole number from 1 to 10000' },
   githubApiUrl: { env: 'PAPERBOY_GITHUB_API_URL', fallback: 'https://api.github.com', parse: (s) => httpUrl(s)?.replace(/\/+$/, ''), expects: 'an http(s) URL' },
   githubToken: { env: 'PAPERBOY_GITHUB_TOKEN', fallback: '', parse: (s) => s.trim(), expects: 'a GitHub token, or empty' },

@@ -48,6 +48,7 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     logger: { level: config.logLevel, transport },
     siteName: config.siteName,
     emptyStateHint: EMPTY_HINT,
+    remoteImages: config.remoteImages,
     community: {
       baseUrl: baseUrlFor(config),
       mailer,

@@ -18,6 +18,10 @@ export interface HfSignals {
   aiKeywords?: string[];
   dailyDate: string;           // YYYY-MM-DD of the daily list it appeared on
   organization?: string;
+  /** Hugging Face's picture of the first page (an https URL on its CDN). */
+  thumbnail?: string;
+  /** Images the authors uploaded to the paper's Hugging Face page (https URLs on its CDN). */
+  mediaUrls?: string[];
 }
 
 /** A paper as one source describes it. Fields a source does not know are left undefined. */

@@ -422,4 +422,10 @@ export const MIGRATIONS: string[] = [
   -- Digests and feeds look for papers that entered the hub in a window.
   CREATE INDEX papers_added_at ON papers (added_at);
   `,
+  // 8: Hugging Face's pictures of a paper: its thumbnail (the first page) and the media its authors
+  // uploaded (figures, demo images), as URLs on Hugging Face's CDN.
+  `
+  ALTER TABLE hf_signals ADD COLUMN thumbnail TEXT;
+  ALTER TABLE hf_signals ADD COLUMN media_urls TEXT;    -- JSON array
+  `,
 ];

@@ -69,6 +69,8 @@ export interface HfSignalsTable {
   ai_keywords: string | null;
   daily_date: string;
   organization: string | null;
+  thumbnail: string | null;
+  media_urls: string | null;
 }
 
 export interface SignalSamplesTable {

@@ -171,6 +171,7 @@ class SqliteStore implements Store {
         paper_pk: pk, upvotes: hf.upvotes, num_comments: hf.numComments ?? null, submitter: hf.submitter ?? null,
         github_repo: hf.githubRepo ?? null, github_stars: hf.githubStars ?? null, ai_summary: hf.aiSummary ?? null,
         ai_keywords: hf.aiKeywords ? JSON.stringify(hf.aiKeywords) : null, daily_date: hf.dailyDate, organization: hf.organization ?? null,
+        thumbnail: hf.thumbnail ?? null, media_urls: hf.mediaUrls ? JSON.stringify(hf.mediaUrls) : null,
       });
       s.insertSample.run(pk, 'huggingface', sampleTime(hf.dailyDate, now), hf.upvotes, hf.githubStars ?? null);
     }
@@ -279,6 +280,7 @@ class SqliteStore implements Store {
         projectPage: r.project_page ?? undefined,
         ...(hf?.ai_summary ? { aiSummary: hf.ai_summary } : {}),
         ...(hf?.organization ? { organization: hf.organization } : {}),
+        ...(hf?.thumbnail ? { thumbnail: hf.thumbnail } : {}),
       };
     });
   }
@@ -659,8 +661,8 @@ function prepareWrites(db: BetterSqlite3.Database) {
     insertPaperAuthor: db.prepare('INSERT INTO paper_authors (paper_pk, position, author_pk, name) VALUES (?, ?, ?, ?)'),
     insertCategory: db.prepare('INSERT OR IGNORE INTO paper_categories (category, paper_pk) VALUES (?, ?)'),
     insertLink: db.prepare('INSERT OR IGNORE INTO paper_links (paper_pk, kind, url) VALUES (?, ?, ?)'),
-    upsertHf: db.prepare(`INSERT OR REPLACE INTO hf_signals (paper_pk, upvotes, num_comments, submitter, github_repo, github_stars, ai_summary, ai_keywords, daily_date, organization)
-                          VALUES (@paper_pk, @upvotes, @num_comments, @submitter, @github_repo, @github_stars, @ai_summary, @ai_keywords, @daily_date, @organization)`),
+    upsertHf: db.prepare(`INSERT OR REPLACE INTO hf_signals (paper_pk, upvotes, num_comments, submitter, github_repo, github_stars, ai_summary, ai_keywords, daily_date, organization, thumbnail, media_urls)
+                          VALUES (@paper_pk, @upvotes, @num_comments, @submitter, @github_repo, @github_stars, @ai_summary, @ai_keywords, @daily_date, @organization, @thumbnail, @media_urls)`),
     insertSample: db.prepare('INSERT OR REPLACE INTO signal_samples (paper_pk, source, observed_at, upvotes, github_stars) VALUES (?, ?, ?, ?, ?)'),
     versionsOf: db.prepare('SELECT version, created_at, size FROM paper_versions WHERE paper_pk = ? ORDER BY version'),
     authorsOf: db.prepare('SELECT name FROM paper_authors WHERE paper_pk = ? ORDER BY position'),
@@ -713,6 +715,8 @@ function hfFromRow(r: Selectable<Database['hf_signals']>): NonNullable<PaperStat
     aiKeywords: r.ai_keywords ? (JSON.parse(r.ai_keywords) as string[]) : undefined,
     dailyDate: r.daily_date,
     organization: r.organization ?? undefined,
+    thumbnail: r.thumbnail ?? undefined,
+    mediaUrls: r.media_urls ? (JSON.parse(r.media_urls) as string[]) : undefined,
   };
 }
 

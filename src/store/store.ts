@@ -31,6 +31,8 @@ export interface PaperSummary {
   aiSummary?: string;
   /** The organisation that submitted it to Hugging Face's daily papers ("Google", "Meta AI"). */
   organization?: string;
+  /** Hugging Face's thumbnail of its first page. */
+  thumbnail?: string;
 }
 
 /** Everything known about a paper, for its own page and the JSON API. */

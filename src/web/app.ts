@@ -14,7 +14,7 @@ import type { SemanticSearch } from '../search/semantic.ts';
 import type { Store } from '../store/store.ts';
 import { registerApiRoutes } from './api.ts';
 import { registerAuth } from './auth.ts';
-import { DEFAULT_EMPTY_STATE_HINT, type CommunitySettings, type WebContext } from './context.ts';
+import { DEFAULT_EMPTY_STATE_HINT, HF_IMAGE_HOSTS, type CommunitySettings, type WebContext } from './context.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './errors.ts';
 import { registerAccountRoutes } from './pages/account.ts';
 import { registerAuthorRoutes } from './pages/authors.ts';
@@ -36,6 +36,8 @@ export interface AppOptions {
   siteName?: string;
   /** Replaces the empty hub's import instructions; `backticks` become code. */
   emptyStateHint?: string;
+  /** Hugging Face's thumbnails and media on cards and paper pages (default true; PAPERBOY_REMOTE_IMAGES). */
+  remoteImages?: boolean;
   /** Sign-in mail, submissions and the clock; defaults suit a local hub. */
   community?: Partial<CommunitySettings>;
 }
@@ -47,7 +49,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ctx: WebContext = {
     store: options.store,
     semantic: options.semantic,
-    site: { name: options.siteName ?? 'Paperboy', emptyStateHint: options.emptyStateHint ?? DEFAULT_EMPTY_STATE_HINT },
+    site: { name: options.siteName ?? 'Paperboy', emptyStateHint: options.emptyStateHint ?? DEFAULT_EMPTY_STATE_HINT, remoteImages: options.remoteImages ?? true },
     community: {
       baseUrl: 'http://localhost:3000',
       mailer: logMailer((line) => app.log.info(line)),
@@ -65,7 +67,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     contentSecurityPolicy: {
       // Helmet's defaults (no inline or foreign scripts) minus upgrade-insecure-requests, which
       // would break a hub served over plain HTTP on a home network: every URL here is relative.
-      directives: { upgradeInsecureRequests: null },
+      // Images: our own and data: (KaTeX, icons), and Hugging Face's CDN only when its pictures are shown.
+      directives: { upgradeInsecureRequests: null, imgSrc: ["'self'", 'data:', ...(ctx.site.remoteImages ? HF_IMAGE_HOSTS : [])] },
     },
   });
   await app.register(formbody);

@@ -20,6 +20,8 @@ export interface CardOptions {
   note?: Html;
   /** Who is looking: a visitor's vote box offers to sign in, a user's is a button. Absent: a plain count. */
   viewer?: Viewer;
+  /** Show the paper's Hugging Face thumbnail beside it (the hub allows remote images). */
+  thumbnail?: boolean;
   community?: CardCommunity;
 }
 
@@ -58,6 +60,7 @@ export function paperCard(paper: PaperSummary, options: CardOptions = {}): Html 
     ${options.note ?? ''}
     ${options.viewer?.user && options.community?.collections ? collectMenu(paper.id, options.viewer, options.community.collections) : ''}
   </div>
+  ${options.thumbnail && paper.thumbnail && !options.compact ? html`<a class="card-thumb" href="${paperPath(paper.id)}" tabindex="-1" aria-hidden="true"><img src="${paper.thumbnail}" alt="" loading="lazy" decoding="async" width="200" height="112" referrerpolicy="no-referrer"></a>` : ''}
 </article>`;
 }
 

@@ -8,7 +8,12 @@ export interface Site {
   name: string;
   /** Shown on an empty hub: how to put papers in. */
   emptyStateHint: string;
+  /** Show Hugging Face's thumbnails and media, which readers' browsers then load from its CDN. */
+  remoteImages: boolean;
 }
+
+/** Where Hugging Face's pictures come from; the only hosts pages may load images from. */
+export const HF_IMAGE_HOSTS = ['https://cdn-thumbnails.huggingface.co', 'https://cdn-uploads.huggingface.co'];
 
 export interface WebContext {
   store: Store;

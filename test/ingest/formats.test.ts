@@ -402,6 +402,21 @@ describe('Hugging Face daily papers', () => {
     assert.match(okRecords(results)[0]!.abstract!, /^Though reasoning-based large language models \(LLMs\) have excelled in mathematics/);
   });
 
+  test("Hugging Face's thumbnail and media come along, and only from its own CDN over https", () => {
+    const entry = {
+      paper: { id: '2608.19880', title: 'EnvHarness', summary: 'Agents.', authors: [{ name: 'A B' }], publishedAt: '2026-08-20T00:00:00.000Z', upvotes: 3,
+        mediaUrls: ['https://cdn-uploads.huggingface.co/production/uploads/x/fig1.png', 'http://cdn-uploads.huggingface.co/plain-http.png', 'https://evil.example/track.png', 'javascript:alert(1)', 'https://cdn-uploads.huggingface.co.evil.example/x.png'] },
+      thumbnail: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2608.19880.png',
+      submittedBy: { name: 'someone' },
+    };
+    const [ok] = okRecords(parseHfDailyDocument(JSON.stringify([entry]), 'h.json', '2026-08-21'));
+    assert.equal(ok?.hf?.thumbnail, 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2608.19880.png');
+    assert.deepEqual(ok?.hf?.mediaUrls, ['https://cdn-uploads.huggingface.co/production/uploads/x/fig1.png']);
+    const [hostile] = okRecords(parseHfDailyDocument(JSON.stringify([{ ...entry, thumbnail: 'https://evil.example/t.png', paper: { ...entry.paper, mediaUrls: [] } }]), 'h.json', '2026-08-21'));
+    assert.equal(hostile?.hf?.thumbnail, undefined);
+    assert.equal(hostile?.hf?.mediaUrls, undefined);
+  });
+
   test('a Python-repr entry keeps its escapes and quotes; listedAt falls back to the entry time', () => {
     const stiv = okRecords(parseHfDailyDocument(fixture('hf-daily.json'), 'h', '2024-12-11'))[1]!;
     assert.equal(stiv.title, 'STIV: Scalable Text and Image Conditioned Video Generation (it\'s "simple")');

@@ -90,6 +90,7 @@ function signals(entry: Json, paper: Json, githubRepo: string | undefined, daily
   if (!dailyDate) return undefined;
   const organization = asObject(paper.organization) ?? asObject(entry.organization);
   const keywords = list(paper.ai_keywords).map(optionalText).filter((k) => k !== undefined);
+  const media = list(entry.mediaUrls ?? paper.mediaUrls).map(hfImage).filter((u) => u !== undefined);
   return withoutUndefined({
     upvotes: count(paper.upvotes) ?? 0, // every listed paper has a count; none given means none yet
     numComments: count(entry.numComments),
@@ -100,7 +101,22 @@ function signals(entry: Json, paper: Json, githubRepo: string | undefined, daily
     aiKeywords: keywords.length ? keywords : undefined,
     dailyDate,
     organization: optionalText(organization?.fullname) ?? optionalText(organization?.name),
+    thumbnail: hfImage(entry.thumbnail),
+    mediaUrls: media.length ? media.slice(0, MAX_MEDIA) : undefined,
   });
+}
+
+const MAX_MEDIA = 8;
+
+/**
+ * An image URL only if it is https on Hugging Face's own CDN: pages show it as an <img>, so an
+ * imported file must not be able to point readers' browsers anywhere else.
+ */
+function hfImage(value: unknown): string | undefined {
+  const url = optionalText(value);
+  if (!url || !URL.canParse(url)) return undefined;
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' && /^cdn-[a-z-]+\.huggingface\.co$/.test(hostname) ? url : undefined;
 }
 
 /** YYYY-MM-DD of a date or timestamp string, or undefined. */

@@ -70,7 +70,7 @@ export async function cardsFor(ctx: WebContext, viewer: Viewer | undefined, pape
   const votes = await ctx.store.community.votes(ids, user?.key);
   const all = user ? await ctx.store.community.collectionsOf(user.key, true) : [];
   const holding = user && all.length > 0 ? await ctx.store.community.collectionsHolding(user.key, ids) : new Map<string, number[]>();
-  return (paper) => ({ viewer, community: { votes: votes.get(paper.id), collections: user ? { all, holding: holding.get(paper.id) ?? [] } : undefined } });
+  return (paper) => ({ viewer, thumbnail: ctx.site.remoteImages, community: { votes: votes.get(paper.id), collections: user ? { all, holding: holding.get(paper.id) ?? [] } : undefined } });
 }
 
 // ---------- comments ----------

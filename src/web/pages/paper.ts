@@ -43,7 +43,7 @@ export function registerPaperRoutes(app: FastifyInstance, ctx: WebContext): void
         title: paper.title,
         section: 'paper',
         description: truncate(paper.abstract.replace(/\s+/g, ' '), 200),
-        body: paperBody(paper, similar, { viewer, card, submission, comments }),
+        body: paperBody(paper, similar, { viewer, card, submission, comments, remoteImages: ctx.site.remoteImages }),
       }),
     );
   });
@@ -68,6 +68,8 @@ interface Community {
   card: (paper: PaperSummary) => CardOptions;
   submission: Submission | undefined;
   comments: Comment[];
+  /** The hub shows Hugging Face's pictures. */
+  remoteImages: boolean;
 }
 
 function paperBody(paper: PaperDetail, similar: Similar, community: Community): Html {
@@ -91,6 +93,7 @@ function paperBody(paper: PaperDetail, similar: Similar, community: Community): 
       <section aria-labelledby="abstract"><h2 id="abstract">Abstract</h2>
         ${paper.abstract ? paragraphs(paper.abstract) : html`<p class="muted">No abstract is known for this paper.</p>`}
       </section>
+      ${community.remoteImages ? media(paper) : ''}
       ${paper.comments ? html`<section aria-labelledby="comments"><h2 id="comments">Comments</h2><p>${renderMath(paper.comments, { links: true })}</p></section>` : ''}
       ${paper.journalRef ? html`<section aria-labelledby="journal"><h2 id="journal">Journal reference</h2><p>${paper.journalRef}</p></section>` : ''}
     </div>
@@ -163,6 +166,16 @@ function codeHost(url: string): string {
   } catch {
     return '';
   }
+}
+
+/** The figures its authors put on Hugging Face, else its first page; loaded from Hugging Face's CDN. */
+function media(paper: PaperDetail): Html | '' {
+  const images = paper.hf?.mediaUrls?.length ? paper.hf.mediaUrls : paper.hf?.thumbnail ? [paper.hf.thumbnail] : [];
+  if (images.length === 0) return '';
+  const label = paper.hf?.mediaUrls?.length ? 'Media' : 'First page';
+  return html`<section aria-labelledby="media"><h2 id="media">${label}</h2>
+    <div class="paper-media">${images.map((src, i) => html`<a href="${src}" rel="noopener nofollow"><img src="${src}" alt="${label === 'Media' ? `Figure ${i + 1} from the paper's Hugging Face page` : 'The paper\'s first page'}" loading="lazy" decoding="async" referrerpolicy="no-referrer"></a>`)}</div>
+  </section>`;
 }
 
 function hfBox(paper: PaperDetail): Html {
