@@ -1,6 +1,8 @@
 // Redirect targets that come from a request (?next=, a form's "back" field) may only lead to a
 // path on this site: "//evil.example", "/\evil.example", "https://evil.example" and
-// "javascript:" all fall back to the default.
+// "javascript:" all fall back to the default. The check is made on the path as the URL parser
+// leaves it too: dot segments collapse ("/.//evil.example" becomes "//evil.example"), and a
+// result that starts with "//" would leave the site when a browser follows it.
 
 const PROBE = 'http://paperboy.invalid';
 
@@ -11,7 +13,8 @@ export function localPath(candidate: string | undefined, fallback = '/'): string
   try {
     const url = new URL(candidate, PROBE);
     if (url.origin !== PROBE) return fallback;
-    return url.pathname + url.search + url.hash;
+    const path = url.pathname + url.search + url.hash;
+    return path.startsWith('//') || path.includes('\\') ? fallback : path;
   } catch {
     return fallback;
   }

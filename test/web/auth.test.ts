@@ -222,7 +222,7 @@ describe('sign-in by an emailed link', () => {
   });
 
   test('?next= never leads off the site', async () => {
-    for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)']) {
+    for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', '/.//evil.example', '/%2e%2e//evil.example', '/a/..//evil.example']) {
       const b = new Browser(hub.app);
       const form = await b.get(`/signin?next=${encodeURIComponent(next)}`);
       assert.doesNotMatch(form.body, /name="next"/, next);

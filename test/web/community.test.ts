@@ -125,6 +125,12 @@ describe('votes', () => {
     assert.equal(down.statusCode, 303);
     assert.equal(down.headers.location, '/?date=2024-05-31');
     assert.equal((await store.community.votes([RICH_ID])).size, 0);
+    // A form's way back never leaves the site, however the Referer's path is dressed up.
+    for (const referer of ['/.//evil.example', '/%2e%2e//evil.example', '/a/..//evil.example/x']) {
+      const res = await post(ana, `/papers/${RICH_ID}/vote`, { up: '0' }, { referer });
+      assert.equal(res.statusCode, 303);
+      assert.equal(res.headers.location, '/', referer);
+    }
     // Old-style ids keep their slash inside one path segment.
     const old = await post(ana, `/papers/${encodeURIComponent(OLD_ID)}/vote`, { up: '1' }, { json: true });
     assert.deepEqual(old.json(), { votes: 1, voted: true, total: 1 });
