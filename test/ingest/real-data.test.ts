@@ -227,7 +227,10 @@ describe('Hugging Face daily papers', { skip: needsData('hf-daily-papers') }, ()
     const stiv = byId(raw, '2412.07730');
     assert.equal(stiv?.title, 'STIV: Scalable Text and Image Conditioned Video Generation');
     assert.equal(stiv?.listedAt, '2024-12-11T01:02:25.688Z');
-    assert.deepEqual(stiv?.hf, { upvotes: 54, numComments: 2, submitter: 'yyf86', dailyDate: '2024-12-11' });
+    assert.deepEqual(stiv?.hf, {
+      upvotes: 54, numComments: 2, submitter: 'yyf86', dailyDate: '2024-12-11',
+      thumbnail: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2412.07730.png',
+    });
     const envelope = split(await readAll(sharedData('hf-daily-papers', 'raw', '2025-01-10.json'))).ok;
     assert.equal(envelope.length, 9);
     assert.ok(envelope.every((r) => r.hf?.dailyDate === '2025-01-10'));
