@@ -1,6 +1,7 @@
 // Every setting in one validated place. Precedence: command-line flag, then PAPERBOY_* variable,
 // then the default. All problems are reported at once, each saying what to fix.
 
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export interface Config {
@@ -41,6 +42,10 @@ export interface Config {
   dkimKeyFile: string;
   /** Show Hugging Face's thumbnails and paper media, loaded by readers' browsers from its CDN. */
   remoteImages: boolean;
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, loopback…); false: none. */
+  trustProxy: false | string[];
+  /** Open connections the server accepts at once; more are refused. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +98,8 @@ const SETTINGS = {
   dkimDomain: { env: 'PAPERBOY_DKIM_DOMAIN', fallback: '', parse: (s) => (s === '' || /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(s.trim()) ? s.trim() : undefined), expects: 'the domain mails are signed for, e.g. example.org, or empty' },
   dkimSelector: { env: 'PAPERBOY_DKIM_SELECTOR', fallback: 'paperboy', parse: (s) => (/^[a-z0-9][a-z0-9._-]*$/i.test(s.trim()) ? s.trim() : undefined), expects: 'a DKIM selector, e.g. paperboy (the DNS record is at paperboy._domainkey.DOMAIN)' },
   dkimKeyFile: { env: 'PAPERBOY_DKIM_KEY_FILE', fallback: '', parse: (s) => (s.trim() ? resolve(s.trim()) : ''), expects: 'the path of a PEM private key, or empty for no DKIM signing' },
+  trustProxy: { env: 'PAPERBOY_TRUST_PROXY', fallback: 'off', parse: proxyList, expects: 'off, or the reverse proxies in front of the hub, comma-separated: addresses, CIDR ranges, or loopback, linklocal, uniquelocal (e.g. 127.0.0.1 or 10.0.0.0/8)' },
+  maxConnections: { env: 'PAPERBOY_MAX_CONNECTIONS', fallback: '512', parse: (s) => wholeNumber(s, 1, 100_000), expects: 'a whole number of connections from 1 to 100000' },
 } satisfies { [K in keyof Config]: Setting<Config[K]> };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
@@ -133,4 +140,20 @@ function httpUrl(s: string): string | undefined {
 function categoryList(s: string): string[] | undefined {
   const list = s.split(',').map((c) => c.trim()).filter(Boolean);
   return list.every((c) => CATEGORY.test(c)) ? list : undefined;
+}
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** X-Forwarded-For is believed only from these; off (the default) believes nobody. */
+function proxyList(s: string): false | string[] | undefined {
+  const trimmed = s.trim();
+  if (trimmed === '' || trimmed === 'off') return false;
+  const list = trimmed.split(',').map((p) => p.trim()).filter(Boolean);
+  const ok = (p: string) => {
+    if (PROXY_KEYWORDS.has(p)) return true;
+    const [address, bits, extra] = p.split('/');
+    if (extra !== undefined || !address || !isIP(address)) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
+  };
+  return list.length > 0 && list.every(ok) ? list : undefined;
 }

@@ -9,6 +9,7 @@ import { categoriesToOaiSets, harvestOai } from '../ingest/oai-harvest.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp } from '../web/app.ts';
+import { LONGEST_WINDOW_MS } from '../web/limits.ts';
 import { DEFAULT_LSA_DIMENSIONS } from '../search/embedder-config.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
 import { arxivClient, baseUrlFor, configFrom, digestContextFor, keepKeywordIndexCurrent, mailerFor, openSemantic, type GlobalFlags } from './context.ts';
@@ -33,6 +34,7 @@ export function registerServe(program: Command): void {
 const REFRESH_MS = 5 * 60_000;
 /** Below this many papers, meaning search has too little to learn from to be worth building. */
 const MIN_PAPERS_FOR_INDEX = 50;
+const PRUNE_HITS_MS = 60 * 60_000;
 
 async function serve(config: Config, options: { harvest: boolean; index: boolean }): Promise<void> {
   const store = await openSqliteStore(config.dbPath);
@@ -49,6 +51,8 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     siteName: config.siteName,
     emptyStateHint: EMPTY_HINT,
     remoteImages: config.remoteImages,
+    trustProxy: config.trustProxy,
+    limits: { maxConnections: config.maxConnections },
     community: {
       baseUrl: baseUrlFor(config),
       mailer,
@@ -60,6 +64,8 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
   log = (line) => app.log.info(line);
   const owner = processOwner();
   const jobs: PeriodicJob[] = [every(REFRESH_MS, () => keepIndexCurrent(store, semantic, options.index, log), { onError: failedTo('Index upkeep failed', log) })];
+  // Rate-limit hits older than the longest window count for nothing; forgetting them keeps the table small.
+  jobs.push(every(PRUNE_HITS_MS, () => store.shared.pruneHits(new Date(Date.now() - LONGEST_WINDOW_MS).toISOString()), { onError: failedTo('Pruning old rate-limit counts failed', log) }));
   if (config.githubSampleMinutes > 0) jobs.push(sampleStarsEvery(store, config, owner, log));
   if (config.digestMinutes > 0) {
     const digests = await digestContextFor(store, semantic, config, digestMailer);

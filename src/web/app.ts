@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { logMailer } from '../digest/mailer.ts';
 import { createPoliteClient } from '../ingest/http.ts';
@@ -40,7 +39,33 @@ export interface AppOptions {
   remoteImages?: boolean;
   /** Sign-in mail, submissions and the clock; defaults suit a local hub. */
   community?: Partial<CommunitySettings>;
+  /**
+   * Which proxies may say who the client is with X-Forwarded-For (PAPERBOY_TRUST_PROXY): none by
+   * default, so per-address limits count the socket's address and nobody can claim another.
+   */
+  trustProxy?: TrustProxy;
+  /** How long a connection may take and how many may be open; defaults in SERVER_LIMITS. */
+  limits?: Partial<ServerLimits>;
 }
+
+/** Fastify's trustProxy: false, or the proxies' addresses and CIDR ranges (or loopback, linklocal, uniquelocal). */
+export type TrustProxy = false | string[];
+
+export interface ServerLimits {
+  /** A client has this long to send the request's headers (slow-header clients are cut off). */
+  headersTimeoutMs: number;
+  /** ...and this long for the whole request, body included. */
+  requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** A connection that sends and receives nothing for this long is closed. */
+  idleTimeoutMs: number;
+  /** Connections beyond this many are refused at once (PAPERBOY_MAX_CONNECTIONS). */
+  maxConnections: number;
+}
+
+/** Node's own defaults would let an idle or slow connection live for hours. */
+export const SERVER_LIMITS: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 60_000, maxConnections: 512 };
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const KATEX_DIST = join(dirname(createRequire(import.meta.url).resolve('katex/package.json')), 'dist');
@@ -60,7 +85,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...options.community,
     },
   };
-  const app = Fastify({ logger: options.logger ?? false, frameworkErrors: frameworkErrorHandler(ctx), trustProxy: 'loopback' });
+  const limits = { ...SERVER_LIMITS, ...options.limits };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    frameworkErrors: frameworkErrorHandler(ctx),
+    trustProxy: options.trustProxy ?? false,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // Node checks for overdue headers only every connectionsCheckingInterval (30 s by default).
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+  });
+  app.server.maxConnections = limits.maxConnections;
   installErrorHandlers(app, ctx);
 
   await app.register(helmet, {
@@ -72,9 +108,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(formbody);
-  // Limits are set per route (sign-in mails, votes, submissions, comments), counted per user when
-  // signed in and per address otherwise; preHandler runs after auth.ts has identified the viewer.
-  await app.register(rateLimit, { global: false, hook: 'preHandler', keyGenerator: (request) => (request.viewer?.user ? `user:${request.viewer.user.key}` : `ip:${request.ip}`) });
   await registerAuth(app, ctx);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyStatic, {

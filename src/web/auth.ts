@@ -45,6 +45,38 @@ const SESSION_MS = SESSION_DAYS * 86_400_000;
 /** What newSecret makes; any other cookie value is ignored without a database look-up. */
 const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
+function needsCsrf(request: FastifyRequest): boolean {
+  return CHANGES_STATE.has(request.method) && !READ_ONLY_POSTS.has(request.routeOptions.url ?? '') && request.routeOptions.config.csrf !== false;
+}
+
+/**
+ * Who sent a state-changing request from another site, in words, or undefined when it came from
+ * this hub (or from no browser at all: scripts and old browsers send neither header, and the CSRF
+ * token still has to match). Sec-Fetch-Site is the browser's own verdict; Origin is checked when
+ * it is missing. A sibling subdomain ("same-site") is another site here.
+ */
+export function crossSiteSender(request: FastifyRequest, baseUrl: string): string | undefined {
+  const site = request.headers['sec-fetch-site'];
+  const origin = request.headers.origin;
+  if (site === 'cross-site' || site === 'same-site') return origin && origin !== 'null' ? origin : `another site (Sec-Fetch-Site: ${site})`;
+  if (site === 'same-origin' || site === 'none' || origin === undefined) return undefined;
+  if (origin === 'null') return 'a page with no origin (a sandboxed frame or a local file)';
+  const from = parsedUrl(origin);
+  if (!from) return `an unreadable origin (${origin.slice(0, 80)})`;
+  // The Host header, not the scheme: behind a TLS proxy the hub may see http for an https page.
+  const host = request.headers.host === undefined ? undefined : parsedUrl(`${from.protocol}//${request.headers.host}`);
+  if ((host && host.host === from.host) || from.origin === parsedUrl(baseUrl)?.origin) return undefined;
+  return origin;
+}
+
+function parsedUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
 export const CSRF_REFUSAL = 'This form has expired or came from another site. Reload the page and try again.';
 
 export async function registerAuth(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -75,9 +107,17 @@ export async function registerAuth(app: FastifyInstance, ctx: WebContext): Promi
     request.viewer = { csrf: csrfTokenFor(base) };
   });
 
+  // Defence in depth before the token: a browser says where a request comes from, and a change
+  // sent from another site's page is refused before its body is even read.
+  app.addHook('onRequest', async (request) => {
+    if (!needsCsrf(request)) return;
+    const foreign = crossSiteSender(request, ctx.community.baseUrl);
+    if (foreign) throw new HttpError(403, `This request came from ${foreign}, not from this hub's own pages, so it was refused. Open the page on this hub and send the form from there.`);
+  });
+
   // preHandler, not onRequest: a form's _csrf field exists only once the body is parsed.
   app.addHook('preHandler', async (request) => {
-    if (!CHANGES_STATE.has(request.method) || READ_ONLY_POSTS.has(request.routeOptions.url ?? '') || request.routeOptions.config.csrf === false) return;
+    if (!needsCsrf(request)) return;
     const body = request.body as Record<string, unknown> | undefined;
     const sent = request.headers[CSRF_HEADER] ?? (body && typeof body === 'object' ? body[CSRF_FIELD] : undefined);
     if (typeof sent !== 'string' || !request.viewer.csrf || !sameSecret(sent, request.viewer.csrf)) throw new HttpError(403, CSRF_REFUSAL);

@@ -10,7 +10,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { logMailer, smtpMailer } from '../../src/digest/mailer.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
-import { buildApp } from '../../src/web/app.ts';
+import { buildApp, type TrustProxy } from '../../src/web/app.ts';
 import { CSRF_COOKIE, csrfTokenFor, hashSecret, SESSION_COOKIE } from '../../src/web/auth.ts';
 import { HttpBrowser as Browser } from '../helpers/http-browser.ts';
 import { signedIn, type TestSession } from '../helpers/sign-in.ts';
@@ -47,13 +47,17 @@ interface Hub {
 }
 
 /** A hub on a fresh database (so "the first account" is the test's first), mailing over real SMTP. */
-async function freshHub(): Promise<Hub> {
+async function freshHub(options: { trustProxy?: TrustProxy } = {}): Promise<Hub> {
   clock = new Date(START);
   const path = join(dir, `hub${++fileNo}.db`);
   const store = await openSqliteStore(path);
-  const app = await buildApp({ store, community: { now: () => clock, mailer: smtpMailer(sink.url, 'Paperboy <hub@example.org>'), baseUrl: BASE_URL } });
+  return { app: await hubApp(store, options), store, path };
+}
+
+async function hubApp(store: Store, options: { trustProxy?: TrustProxy } = {}): Promise<FastifyInstance> {
+  const app = await buildApp({ store, ...options, community: { now: () => clock, mailer: smtpMailer(sink.url, 'Paperboy <hub@example.org>'), baseUrl: BASE_URL } });
   opened.push({ app, store });
-  return { app, store, path };
+  return app;
 }
 
 function minutesLater(minutes: number): void {
@@ -239,16 +243,20 @@ describe('sessions', () => {
     hub = await freshHub();
   });
 
-  test('cookies are Secure behind HTTPS (x-forwarded-proto from loopback only)', async () => {
-    const proxied = new Browser(hub.app, '127.0.0.1', { 'x-forwarded-proto': 'https' });
+  test('cookies are Secure behind HTTPS, when PAPERBOY_TRUST_PROXY names the proxy saying so', async () => {
+    const proxiedHub = await freshHub({ trustProxy: ['127.0.0.1'] });
+    const proxied = new Browser(proxiedHub.app, '127.0.0.1', { 'x-forwarded-proto': 'https' });
     const first = await proxied.get('/signin');
     assert.match(setCookie(first, CSRF_COOKIE)!, /HttpOnly.*SameSite=Lax|SameSite=Lax.*HttpOnly/);
     assert.match(setCookie(first, CSRF_COOKIE)!, /Secure/);
     const done = await signIn(proxied, 'ana@example.org');
     assert.match(setCookie(done, SESSION_COOKIE)!, /Secure/);
 
-    const spoofed = new Browser(hub.app, '10.1.1.1', { 'x-forwarded-proto': 'https' });
+    const spoofed = new Browser(proxiedHub.app, '10.1.1.1', { 'x-forwarded-proto': 'https' });
     assert.doesNotMatch(setCookie(await spoofed.get('/signin'), CSRF_COOKIE)!, /Secure/);
+    // By default no proxy is trusted, not even one on this host.
+    const local = new Browser(hub.app, '127.0.0.1', { 'x-forwarded-proto': 'https' });
+    assert.doesNotMatch(setCookie(await local.get('/signin'), CSRF_COOKIE)!, /Secure/);
   });
 
   test('static files set no cookie (they are cached), while pages give a visitor a CSRF cookie', async () => {
@@ -364,6 +372,29 @@ describe('CSRF', () => {
   test('a GET never needs a token', async () => {
     assert.equal((await new Browser(hub.app).get('/signin')).statusCode, 200);
   });
+
+  test('a change sent from another site is refused by its Origin or Sec-Fetch-Site, even with a good token', async () => {
+    const rename = (name: string, headers: Record<string, string>) => new Browser(hub.app).use(admin).request('POST', '/settings', { _csrf: admin.csrf, name }, headers);
+    for (const headers of [
+      { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } as Record<string, string>,
+      { 'sec-fetch-site': 'same-site', origin: 'http://blog.hub.example' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+    ]) {
+      const res = await rename('evil-name', headers);
+      assert.equal(res.statusCode, 403, JSON.stringify(headers));
+      assert.match(visible(res.body), /This request came from .+, not from this hub's own pages, so it was refused\./);
+    }
+    assert.notEqual((await hub.store.accounts.userByKey(admin.user.key))?.name, 'evil-name');
+    const json = await new Browser(hub.app).use(admin).request('POST', '/settings', { _csrf: admin.csrf, name: 'evil-name' }, { origin: 'https://evil.example', accept: 'application/json' });
+    assert.match(json.json().message, /came from https:\/\/evil\.example/);
+    // Its own pages: the browser says same-origin, or the Origin is the hub's address or its Host.
+    let n = 0;
+    for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: BASE_URL } as Record<string, string>, { origin: BASE_URL }, { origin: 'http://localhost:80', host: 'localhost:80' }, { 'sec-fetch-site': 'none' }, {}]) {
+      assert.equal((await rename(`ana-${++n}`, headers)).statusCode, 303, JSON.stringify(headers));
+    }
+    assert.equal((await hub.store.accounts.userByKey(admin.user.key))?.name, `ana-${n}`);
+  });
 });
 
 describe('rate limits on sign-in mails', () => {
@@ -390,6 +421,33 @@ describe('rate limits on sign-in mails', () => {
     assert.match(visible(refused.body), /Too many sign-in links were asked for from your network\. Try again in \d+ minutes?\./);
     assert.ok(Number(refused.headers['retry-after']) > 0);
     assert.equal((await new Browser(hub.app).post('/signin', { email: 'other@example.org' })).statusCode, 200, 'another address is not limited');
+  });
+
+  test('X-Forwarded-For does not get round the limit: by default nobody is believed, and only a named proxy is', async () => {
+    const askWithForwardedFor = (b: Browser, i: number) => b.request('POST', '/signin', { _csrf: b.csrf(), email: `xff${i}@example.org` }, { 'x-forwarded-for': `203.0.113.${i}` });
+    for (const hubAndClient of [[hub, '127.0.0.1'], [await freshHub({ trustProxy: ['127.0.0.1'] }), '10.7.7.7']] as const) {
+      const b = new Browser(hubAndClient[0].app, hubAndClient[1]);
+      await b.get('/signin');
+      for (let i = 0; i < 10; i++) assert.equal((await askWithForwardedFor(b, i)).statusCode, 200);
+      assert.equal((await askWithForwardedFor(b, 10)).statusCode, 429, `a new X-Forwarded-For each time from ${hubAndClient[1]} is still one client`);
+    }
+    // Through the named proxy, each forwarded client has its own count.
+    const proxied = await freshHub({ trustProxy: ['127.0.0.1'] });
+    const proxy = new Browser(proxied.app, '127.0.0.1');
+    await proxy.get('/signin');
+    for (let i = 0; i < 12; i++) assert.equal((await askWithForwardedFor(proxy, i)).statusCode, 200, `forwarded client ${i}`);
+  });
+
+  test('the per-IP count is in the database: a restart does not reset it', async () => {
+    const b = new Browser(hub.app);
+    for (let i = 0; i < 10; i++) assert.equal((await b.post('/signin', { email: `restart${i}@example.org` })).statusCode, 200);
+    await hub.app.close();
+    const restarted = new Browser(await hubApp(hub.store), b.ip);
+    const refused = await restarted.post('/signin', { email: 'restart10@example.org' });
+    assert.equal(refused.statusCode, 429);
+    assert.match(visible(refused.body), /Try again in (59|60) minutes\./);
+    minutesLater(61);
+    assert.equal((await restarted.post('/signin', { email: 'restart11@example.org' })).statusCode, 200, 'an hour later it may ask again');
   });
 });
 

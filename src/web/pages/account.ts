@@ -10,6 +10,7 @@ import type { WebContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage, type Section } from '../layout.ts';
+import { rateLimited } from '../limits.ts';
 import { localPath } from '../safe-redirect.ts';
 import { withQuery } from '../urls.ts';
 import { csrfField, hasRole, requireRole, requireUser, type Viewer } from '../viewer.ts';
@@ -19,7 +20,7 @@ import { deliverySettings } from './subscriptions.ts';
 const LINK_MINUTES = 15;
 /** Sign-in mails to one address within LINK_MINUTES; more would only flood that inbox. */
 const LINKS_PER_ADDRESS = 3;
-/** Sign-in mails asked for from one network address per hour (counted by @fastify/rate-limit). */
+/** Sign-in mails asked for from one network address per hour (counted in the database, limits.ts). */
 const LINKS_PER_IP_PER_HOUR = 10;
 const ADMIN_PAGE_SIZE = 50;
 const ROLES: readonly Role[] = ['member', 'moderator', 'admin'];
@@ -48,14 +49,12 @@ function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
   app.post(
     '/signin',
     {
-      config: {
-        rateLimit: {
-          max: LINKS_PER_IP_PER_HOUR,
-          timeWindow: '1 hour',
-          errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) =>
-            new HttpError(429, `Too many sign-in links were asked for from your network. Try again in ${context.after}.`, [{ href: '/', label: 'Back to the latest papers' }]),
-        },
-      },
+      preHandler: rateLimited(ctx, {
+        name: 'signin',
+        max: LINKS_PER_IP_PER_HOUR,
+        windowMs: 60 * 60_000,
+        refusal: (wait) => `Too many sign-in links were asked for from your network. Try again in ${wait}.`,
+      }),
     },
     async (request, reply) => {
       const email = (field(request, 'email') ?? '').trim();

@@ -14,6 +14,7 @@ import { HttpError, prefersJson } from '../errors.ts';
 import type { FeedRef } from '../feeds.ts';
 import { html, type Html } from '../html.ts';
 import { layout, sendPage } from '../layout.ts';
+import { rateLimited } from '../limits.ts';
 import { renderComment } from '../markdown.ts';
 import { formatDay } from '../periods.ts';
 import { feedPath, paperPath } from '../urls.ts';
@@ -23,6 +24,7 @@ const COMMENT_MAX = 10_000;
 const NAME_MAX = 100;
 const DESCRIPTION_MAX = 1000;
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 const PROFILE_ITEMS = 20;
 
 type Form = Record<string, unknown> | undefined;
@@ -228,7 +230,7 @@ export function registerCommunityRoutes(app: FastifyInstance, ctx: WebContext): 
   const now = () => ctx.community.now().toISOString();
   const community = ctx.store.community;
 
-  app.post<{ Params: { id: string } }>('/papers/:id/vote', { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/papers/:id/vote', { preHandler: rateLimited(ctx, { name: 'vote', max: 60, windowMs: MINUTE_MS }) }, async (request, reply) => {
     const user = requireUser(request, 'upvote papers');
     const paper = await paperFromParam(ctx, request.params.id, request.viewer);
     const up = field(request, 'up');
@@ -242,7 +244,7 @@ export function registerCommunityRoutes(app: FastifyInstance, ctx: WebContext): 
     return page(ctx, reply, 'Submit a paper', submitPage(ctx, request.viewer));
   });
 
-  app.post('/submit', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post('/submit', { preHandler: rateLimited(ctx, { name: 'submit', max: 10, windowMs: MINUTE_MS }) }, async (request, reply) => {
     const user = requireUser(request, 'submit a paper');
     const given = (field(request, 'id') ?? '').trim();
     const id = parseArxivId(given)?.id;
@@ -274,7 +276,7 @@ export function registerCommunityRoutes(app: FastifyInstance, ctx: WebContext): 
     return prefersJson(request) ? reply.send({ id, url: paperPath(id) }) : reply.redirect(paperPath(id), 303);
   });
 
-  app.post<{ Params: { id: string } }>('/papers/:id/comments', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/papers/:id/comments', { preHandler: rateLimited(ctx, { name: 'comment', max: 10, windowMs: MINUTE_MS }) }, async (request, reply) => {
     const user = requireUser(request, 'comment');
     const paper = await paperFromParam(ctx, request.params.id, request.viewer);
     const body = commentBody(request);
@@ -290,7 +292,7 @@ export function registerCommunityRoutes(app: FastifyInstance, ctx: WebContext): 
     return reply.redirect(`${paperPath(paper.id)}#c-${comment.key}`, 303);
   });
 
-  app.post<{ Params: { key: string } }>('/comments/:key/edit', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post<{ Params: { key: string } }>('/comments/:key/edit', { preHandler: rateLimited(ctx, { name: 'comment-edit', max: 10, windowMs: MINUTE_MS }) }, async (request, reply) => {
     const { comment } = await ownComment(ctx, request, 'edit your comment');
     await community.editComment(comment.key, commentBody(request), now());
     return commentAnswer(ctx, request, reply, comment.key);
