@@ -11,7 +11,49 @@ const HANDLE_PATTERN = /^[a-z0-9_-]+$/;
 export function handleProblem(name: string): string | undefined {
   if (name.length < HANDLE_MIN || name.length > HANDLE_MAX) return `A name has ${HANDLE_MIN} to ${HANDLE_MAX} characters.`;
   if (!HANDLE_PATTERN.test(name)) return 'A name uses only lowercase letters a-z, digits, "-" and "_".';
+  if (isReservedHandle(name)) return `"${name}" is reserved: it would look like the hub speaking, or its staff. Choose another name.`;
   return undefined;
+}
+
+/**
+ * Names that would pass for the hub or its staff, or for its addresses. Handles are already
+ * lowercase ASCII, so case and Unicode look-alikes cannot be written; what is left is look-alikes
+ * within a-z0-9: digits for letters (adm1n, m0derator), "rn" for "m", separators and a number
+ * after the name (pa-per_boy, admin2).
+ */
+const RESERVED_EXACT = [
+  'abuse', 'account', 'accounts', 'admin', 'admins', 'administrator', 'anonymous', 'api', 'bot', 'everyone', 'help', 'hostmaster', 'info',
+  'mod', 'moderator', 'mods', 'noreply', 'null', 'official', 'operator', 'owner', 'paperboy', 'postmaster', 'root', 'security',
+  'settings', 'signin', 'signout', 'staff', 'support', 'sysop', 'system', 'team', 'undefined', 'webmaster',
+];
+/** These claim authority as any word of a handle ("the-admin", "paperboy_news"); the long ones even run together ("sitemoderator"). */
+const RESERVED_WORDS = ['admin', 'moderator', 'paperboy'];
+const RESERVED_RUN_TOGETHER = ['moderator', 'paperboy'];
+
+/** What a handle looks like to a reader skimming it: separators gone, look-alike characters folded. */
+export function handleSkeleton(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[-_.]/g, '')
+    .replace(/rn/g, 'm')
+    .replace(/vv/g, 'w')
+    .replace(/[01il|]/g, (c) => (c === '0' ? 'o' : 'l'))
+    .replace(/[3457]/g, (c) => ({ 3: 'e', 4: 'a', 5: 's', 7: 't' })[c as '3' | '4' | '5' | '7']);
+}
+
+const skeletons = (words: string[]) => new Set(words.map(handleSkeleton));
+const RESERVED_SKELETONS = skeletons(RESERVED_EXACT);
+const RESERVED_WORD_SKELETONS = skeletons(RESERVED_WORDS);
+const RUN_TOGETHER_SKELETONS = [...skeletons(RESERVED_RUN_TOGETHER)];
+
+/** A name, then a number: "admin2", "root_99" read as the name itself. */
+const withoutNumber = (name: string) => name.replace(/[-_]*\d+$/, '');
+
+export function isReservedHandle(name: string): boolean {
+  const skeleton = handleSkeleton(name);
+  if (RESERVED_SKELETONS.has(skeleton) || RESERVED_SKELETONS.has(handleSkeleton(withoutNumber(name)))) return true;
+  if (name.split(/[-_]+/).some((word) => RESERVED_WORD_SKELETONS.has(handleSkeleton(word)) || RESERVED_WORD_SKELETONS.has(handleSkeleton(withoutNumber(word))))) return true;
+  return RUN_TOGETHER_SKELETONS.some((word) => skeleton.includes(word));
 }
 
 export const EMAIL_MAX = 254;
@@ -27,6 +69,8 @@ export function isEmailAddress(email: string): boolean {
 export function handleFromEmail(email: string): string {
   const local = email.split('@')[0]!.split('+')[0]!.toLowerCase();
   const cleaned = local.replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '').slice(0, HANDLE_MAX);
+  // admin@lab.org signs in as "reader", not as "admin".
+  if (isReservedHandle(cleaned)) return 'reader';
   if (cleaned.length >= HANDLE_MIN) return cleaned;
   return cleaned ? `user-${cleaned}` : 'user';
 }

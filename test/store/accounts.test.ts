@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { handleFromEmail, handleProblem } from '../../src/store/sqlite-accounts.ts';
+import { handleFromEmail, handleProblem, handleSkeleton, isReservedHandle } from '../../src/store/sqlite-accounts.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -38,6 +38,24 @@ describe('handles', () => {
     assert.equal(handleProblem('ok_name-2'), undefined);
     assert.match(handleProblem('ab')!, /3 to 30/);
     assert.match(handleProblem('Bad Name')!, /lowercase/);
+  });
+
+  test('names that pass for the hub or its staff are reserved, look-alikes too; ordinary names that contain them are not', async () => {
+    const reserved = ['admin', 'admins', 'administrator', 'moderator', 'mod', 'paperboy', 'root', 'support', 'postmaster', 'noreply'];
+    const lookAlikes = ['adm1n', 'admln', 'm0d', 'm0derator', 'rnoderator', 'paperb0y', 'pa-per_boy', 'r00t', 'supp0rt', 'admin2', 'admin_99', 'the-admin', 'admin-team', 'paperboy-news', 'sitemoderator'];
+    for (const name of [...reserved, ...lookAlikes]) assert.match(handleProblem(name) ?? '', /is reserved/, name);
+    for (const name of ['badminton-fan', 'modest', 'model-zoo', 'staffan', 'infoseeker', 'ana', 'jane-doe', 'reader', 'rootless-cosmos']) {
+      assert.equal(isReservedHandle(name), false, name);
+      assert.equal(handleProblem(name), undefined, name);
+    }
+    assert.equal(handleSkeleton('Pa-Per_B0y'), 'paperboy');
+    // An address whose local part is reserved signs in under a plain name, and the first one still becomes admin by role.
+    assert.equal(handleFromEmail('admin@lab.example'), 'reader');
+    assert.equal(handleFromEmail('Paperboy+digests@lab.example'), 'reader');
+    const { store } = await freshStore();
+    const first = await store.accounts.userForEmail('admin@lab.example', NOW);
+    const second = await store.accounts.userForEmail('moderator@lab.example', NOW);
+    assert.deepEqual([first.user.name, first.user.role, second.user.name], ['reader', 'admin', 'reader-2']);
   });
 
   test('get -2, -3… on collision, and stay within 30 characters', async () => {

@@ -467,6 +467,12 @@ describe('settings', () => {
       assert.equal(res.statusCode, 400, bad);
       assert.doesNotMatch(res.body, /<script>/);
     }
+    for (const reserved of ['admin', 'moderator', 'paperboy', 'adm1n', 'Admin', 'pa-per_boy', 'the-admin']) {
+      const res = await b.post('/settings', { name: reserved });
+      assert.equal(res.statusCode, 400, reserved);
+      assert.match(visible(res.body), reserved === 'Admin' ? /lowercase/ : /is reserved: it would look like the hub speaking, or its staff/);
+    }
+    assert.equal((await hub.store.accounts.userByKey(ana.user.key))?.name, 'ana', 'no reserved name was taken');
     const ok = await b.post('/settings', { name: 'ana_lovelace' });
     assert.equal(ok.statusCode, 303);
     assert.equal(ok.headers.location, '/settings?saved=1');
