@@ -1,8 +1,10 @@
 // The one path by which records reach the store: batch, upsert, tally, report bad records.
 // Every source (files, OAI-PMH harvest, arXiv API) feeds it, so every run ends with the same summary.
 
+import { processOwner } from '../jobs/lease.ts';
 import type { ParseResult, PaperRecord, RecordError } from '../paper/types.ts';
 import type { IngestRunSummary, Store } from '../store/store.ts';
+import { markInterruptedRuns, renewRunLease, runLease } from './runs.ts';
 
 export interface IngestReport extends IngestRunSummary {
   runId: number;
@@ -12,34 +14,36 @@ export interface IngestReport extends IngestRunSummary {
 
 const ERRORS_KEPT = 100;
 
-/** One ingest run: records go in batch by batch, each batch in one transaction. */
+/**
+ * One ingest run: records go in batch by batch, each batch with the run's totals in one transaction.
+ * The run holds its lease while it lives (see runs.ts), so a killed run is found and marked interrupted.
+ */
 export class IngestSession {
-  private readonly summary: IngestRunSummary = { read: 0, added: 0, updated: 0, unchanged: 0, skipped: 0, errors: 0 };
+  private summary: IngestRunSummary = { read: 0, added: 0, updated: 0, unchanged: 0, skipped: 0, errors: 0 };
   private readonly firstErrors: RecordError[] = [];
 
-  private constructor(private readonly store: Store, readonly runId: number) {}
+  private constructor(private readonly store: Store, readonly runId: number, private readonly owner: string) {}
 
   static async start(store: Store, command: string): Promise<IngestSession> {
-    return new IngestSession(store, await store.startIngestRun(command));
+    await markInterruptedRuns(store);
+    const session = new IngestSession(store, await store.startIngestRun(command), processOwner());
+    await renewRunLease(store, session.runId, session.owner);
+    return session;
   }
 
   /** Writes one batch of parse results; errors are recorded and counted, never thrown. */
   async add(results: ParseResult[]): Promise<void> {
     const papers: PaperRecord[] = [];
     const errors: RecordError[] = [];
+    let passed = 0;
     for (const r of results) {
-      this.summary.read++;
       if ('ok' in r) papers.push(r.ok);
       else if ('error' in r) errors.push(r.error);
-      else this.summary.skipped++;
+      else passed++;
     }
-    for (const outcome of await this.store.upsertPapers(papers)) this.summary[outcome]++;
-    if (errors.length > 0) {
-      this.summary.errors += errors.length;
-      this.summary.skipped += errors.length;
-      await this.store.recordIngestErrors(this.runId, errors);
-      this.firstErrors.push(...errors.slice(0, ERRORS_KEPT - this.firstErrors.length));
-    }
+    this.summary = await this.store.commitIngestBatch(this.runId, { papers, errors, passed });
+    this.firstErrors.push(...errors.slice(0, ERRORS_KEPT - this.firstErrors.length));
+    await renewRunLease(this.store, this.runId, this.owner);
   }
 
   get totals(): Readonly<IngestRunSummary> {
@@ -48,6 +52,7 @@ export class IngestSession {
 
   async finish(status: 'done' | 'failed'): Promise<IngestReport> {
     await this.store.finishIngestRun(this.runId, this.summary, status);
+    await this.store.shared.releaseLease(runLease(this.runId), this.owner);
     return { ...this.summary, runId: this.runId, firstErrors: this.firstErrors };
   }
 }

@@ -11,6 +11,26 @@ export function processOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * Whether the process a processOwner() string names is still running: true or false when it ran
+ * on this host, undefined when it ran on another (there only its lease's expiry can tell).
+ */
+export function ownerAlive(owner: string): boolean | undefined {
+  const m = /^(.*):(\d+):[0-9a-f]+$/.exec(owner);
+  if (!m || m[1] !== hostname()) return undefined;
+  return pidAlive(Number(m[2]));
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0); // signal 0 only asks whether the process exists
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, and belongs to another user
+  }
+}
+
 export class LeaseLost extends Error {
   constructor(name: string) {
     super(`The "${name}" lease expired and another process took it over; this one stops.`);

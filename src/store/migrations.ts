@@ -428,4 +428,40 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE hf_signals ADD COLUMN thumbnail TEXT;
   ALTER TABLE hf_signals ADD COLUMN media_urls TEXT;    -- JSON array
   `,
+  // 9: a run that no live process owns any more (killed, its machine gone) is marked interrupted,
+  // and every batch writes the run's totals as it commits, so an interrupted run says what went in.
+  // Each run holds the lease "ingest-run:<id>" while it lives (src/ingest/pipeline.ts).
+  // SQLite cannot widen a CHECK in place, so the table is made again. Its errors move to a table
+  // that refers to the new one first: dropping the old table while they refer to it would cascade
+  // and delete them. Renaming the new table rewrites that reference to the final name.
+  `
+  CREATE TABLE ingest_runs_new (
+    id           INTEGER PRIMARY KEY,
+    command      TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,                 -- for an interrupted run: when it was found so
+    status       TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+    read         INTEGER NOT NULL DEFAULT 0,
+    added        INTEGER NOT NULL DEFAULT 0,
+    updated      INTEGER NOT NULL DEFAULT 0,
+    unchanged    INTEGER NOT NULL DEFAULT 0,
+    skipped      INTEGER NOT NULL DEFAULT 0,
+    errors       INTEGER NOT NULL DEFAULT 0,
+    committed_at TEXT                  -- when its last batch was committed
+  );
+  INSERT INTO ingest_runs_new (id, command, started_at, finished_at, status, read, added, updated, unchanged, skipped, errors)
+    SELECT id, command, started_at, finished_at, status, read, added, updated, unchanged, skipped, errors FROM ingest_runs;
+  CREATE TABLE ingest_errors_new (
+    run_id   INTEGER NOT NULL REFERENCES ingest_runs_new (id) ON DELETE CASCADE,
+    source   TEXT NOT NULL,
+    position TEXT NOT NULL,
+    reason   TEXT NOT NULL
+  );
+  INSERT INTO ingest_errors_new (run_id, source, position, reason) SELECT run_id, source, position, reason FROM ingest_errors ORDER BY rowid;
+  DROP TABLE ingest_errors;
+  DROP TABLE ingest_runs;
+  ALTER TABLE ingest_runs_new RENAME TO ingest_runs;
+  ALTER TABLE ingest_errors_new RENAME TO ingest_errors;
+  CREATE INDEX ingest_errors_run ON ingest_errors (run_id);
+  `,
 ];

@@ -86,13 +86,14 @@ export interface IngestRunsTable {
   command: string;
   started_at: string;
   finished_at: string | null;
-  status: 'running' | 'done' | 'failed';
+  status: 'running' | 'done' | 'failed' | 'interrupted';
   read: number;
   added: number;
   updated: number;
   unchanged: number;
   skipped: number;
   errors: number;
+  committed_at: string | null;
 }
 
 export interface IngestErrorsTable {

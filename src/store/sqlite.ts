@@ -25,6 +25,7 @@ import {
   type AuthorPapers,
   type DayCount,
   type HarvestState,
+  type IngestBatch,
   type IngestRun,
   type IngestRunSummary,
   type KeywordRanking,
@@ -47,6 +48,8 @@ const FTS_DIRTY = 'fts_dirty';
 const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 /** Words whose FTS5 tokens are remembered. */
 const STEM_CACHE_SIZE = 10_000;
+/** Interrupted ingest runs that stats lists (it counts them all). */
+const INTERRUPTED_LISTED = 10;
 
 export async function openSqliteStore(path: string): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -594,12 +597,42 @@ class SqliteStore implements Store {
 
   async recordIngestErrors(runId: number, errors: RecordError[]): Promise<void> {
     if (errors.length === 0) return;
-    const insert = this.db.prepare('INSERT INTO ingest_errors (run_id, source, position, reason) VALUES (?, ?, ?, ?)');
-    this.db.transaction(() => { for (const e of errors) insert.run(runId, e.source, e.position, e.reason); })();
+    this.db.transaction(() => this.insertIngestErrors(runId, errors))();
+  }
+
+  private insertIngestErrors(runId: number, errors: RecordError[]): void {
+    for (const e of errors) this.statements.insertIngestError.run(runId, e.source, e.position, e.reason);
+  }
+
+  async commitIngestBatch(runId: number, batch: IngestBatch): Promise<IngestRunSummary> {
+    const now = new Date().toISOString();
+    return this.db.transaction(() => {
+      const outcomes = { added: 0, updated: 0, unchanged: 0 };
+      for (const r of batch.papers) outcomes[this.upsertOne(r, now)]++;
+      this.insertIngestErrors(runId, batch.errors);
+      // A bad record is skipped too: it is read and does not go in.
+      const row = this.statements.countIngestBatch.get({
+        id: runId, now, ...outcomes,
+        read: batch.papers.length + batch.errors.length + batch.passed,
+        skipped: batch.passed + batch.errors.length,
+        errors: batch.errors.length,
+      }) as IngestRunSummary | undefined;
+      if (!row) throw new Error(`ingest run #${runId} does not exist`);
+      return row;
+    })();
   }
 
   async finishIngestRun(runId: number, summary: IngestRunSummary, status: 'done' | 'failed'): Promise<void> {
     await this.k.updateTable('ingest_runs').set({ ...summary, status, finished_at: new Date().toISOString() }).where('id', '=', runId).execute();
+  }
+
+  async runningIngestRuns(): Promise<IngestRun[]> {
+    return (await this.k.selectFrom('ingest_runs').selectAll().where('status', '=', 'running').orderBy('id').execute()).map(toIngestRun);
+  }
+
+  async interruptIngestRun(runId: number, at: string): Promise<boolean> {
+    const r = await this.k.updateTable('ingest_runs').set({ status: 'interrupted', finished_at: at }).where('id', '=', runId).where('status', '=', 'running').executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async recentIngestErrors(runId: number, limit = 20): Promise<RecordError[]> {
@@ -625,6 +658,9 @@ class SqliteStore implements Store {
     const days = this.db.prepare('SELECT min(listed_at) AS first, max(listed_at) AS last FROM papers').get() as { first: string | null; last: string | null };
     const categories = this.db.prepare('SELECT primary_category AS category, count(*) AS count FROM papers WHERE primary_category IS NOT NULL GROUP BY primary_category ORDER BY count DESC LIMIT 15').all() as { category: string; count: number }[];
     const lastRun = await this.k.selectFrom('ingest_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const interrupted = this.k.selectFrom('ingest_runs').where('status', '=', 'interrupted');
+    const interruptedRuns = await interrupted.selectAll().orderBy('id', 'desc').limit(INTERRUPTED_LISTED).execute();
+    const { n: interruptedCount } = await interrupted.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return {
       papers: count('papers'),
       versions: count('paper_versions'),
@@ -636,6 +672,8 @@ class SqliteStore implements Store {
       lastDay: days.last?.slice(0, 10),
       categories,
       lastRun: lastRun && toIngestRun(lastRun),
+      interruptedRuns: interruptedRuns.map(toIngestRun),
+      interruptedCount,
     };
   }
 
@@ -664,6 +702,10 @@ function prepareWrites(db: BetterSqlite3.Database) {
     upsertHf: db.prepare(`INSERT OR REPLACE INTO hf_signals (paper_pk, upvotes, num_comments, submitter, github_repo, github_stars, ai_summary, ai_keywords, daily_date, organization, thumbnail, media_urls)
                           VALUES (@paper_pk, @upvotes, @num_comments, @submitter, @github_repo, @github_stars, @ai_summary, @ai_keywords, @daily_date, @organization, @thumbnail, @media_urls)`),
     insertSample: db.prepare('INSERT OR REPLACE INTO signal_samples (paper_pk, source, observed_at, upvotes, github_stars) VALUES (?, ?, ?, ?, ?)'),
+    insertIngestError: db.prepare('INSERT INTO ingest_errors (run_id, source, position, reason) VALUES (?, ?, ?, ?)'),
+    countIngestBatch: db.prepare(`UPDATE ingest_runs SET read = read + @read, added = added + @added, updated = updated + @updated, unchanged = unchanged + @unchanged,
+                                    skipped = skipped + @skipped, errors = errors + @errors, committed_at = @now, status = 'running', finished_at = NULL
+                                  WHERE id = @id RETURNING read, added, updated, unchanged, skipped, errors`),
     versionsOf: db.prepare('SELECT version, created_at, size FROM paper_versions WHERE paper_pk = ? ORDER BY version'),
     authorsOf: db.prepare('SELECT name FROM paper_authors WHERE paper_pk = ? ORDER BY position'),
     linksOf: db.prepare('SELECT url FROM paper_links WHERE paper_pk = ? ORDER BY url'),
@@ -725,7 +767,10 @@ function sameSignals(existing: PaperState | undefined, merged: PaperState): bool
 }
 
 function toIngestRun(r: Selectable<Database['ingest_runs']>): IngestRun {
-  return { id: r.id, command: r.command, startedAt: r.started_at, finishedAt: r.finished_at ?? undefined, status: r.status, read: r.read, added: r.added, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, errors: r.errors };
+  return {
+    id: r.id, command: r.command, startedAt: r.started_at, finishedAt: r.finished_at ?? undefined, committedAt: r.committed_at ?? undefined, status: r.status,
+    read: r.read, added: r.added, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, errors: r.errors,
+  };
 }
 
 /** SQL conditions on papers `p` for visibility, cat:, since: and until:, as " AND ...", with their parameters. */

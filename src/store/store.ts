@@ -202,12 +202,26 @@ export interface IngestRunSummary {
   errors: number;
 }
 
+/** 'interrupted': no live process owned the run any more (killed, or its machine went away) before it finished. */
+export type IngestRunStatus = 'running' | 'done' | 'failed' | 'interrupted';
+
 export interface IngestRun extends IngestRunSummary {
   id: number;
   command: string;
   startedAt: string;
+  /** When it ended; for an interrupted run, when it was found to have no live owner. */
   finishedAt?: string;
-  status: 'running' | 'done' | 'failed';
+  /** When its last batch was committed: an interrupted run stopped after this. */
+  committedAt?: string;
+  status: IngestRunStatus;
+}
+
+/** One batch of an ingest run, as its parsers gave it. */
+export interface IngestBatch {
+  papers: PaperRecord[];
+  errors: RecordError[];
+  /** Records read and deliberately passed over (an OAI-PMH deletion, say). */
+  passed: number;
 }
 
 /** Where an OAI-PMH harvest got to, so an interrupted one resumes. */
@@ -230,6 +244,9 @@ export interface StoreStats {
   lastDay?: string;
   categories: { category: string; count: number }[];
   lastRun?: IngestRun;
+  /** Runs that stopped without finishing, newest first (the latest few), and how many there are. */
+  interruptedRuns: IngestRun[];
+  interruptedCount: number;
 }
 
 export interface Store {
@@ -297,7 +314,17 @@ export interface Store {
 
   startIngestRun(command: string): Promise<number>;
   recordIngestErrors(runId: number, errors: RecordError[]): Promise<void>;
+  /**
+   * Writes one batch of a run in one transaction: its papers, its bad records, and the run's totals
+   * with the batch counted in, so a run killed between batches says exactly what it had committed.
+   * Returns the run's totals. A run marked interrupted while its owner was in fact alive is running again.
+   */
+  commitIngestBatch(runId: number, batch: IngestBatch): Promise<IngestRunSummary>;
   finishIngestRun(runId: number, summary: IngestRunSummary, status: 'done' | 'failed'): Promise<void>;
+  /** Runs marked running, oldest first. */
+  runningIngestRuns(): Promise<IngestRun[]>;
+  /** Marks a running run interrupted as of `at`; false when it was not running. */
+  interruptIngestRun(runId: number, at: string): Promise<boolean>;
   recentIngestErrors(runId: number, limit?: number): Promise<RecordError[]>;
 
   getHarvestState(key: string): Promise<HarvestState | undefined>;
