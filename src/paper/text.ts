@@ -1,6 +1,58 @@
 // Clean-up of the text sources hand us: arXiv wraps titles and abstracts at 80 columns
-// and indents them; names come as "Last, First" in some formats.
+// and indents them; names come as "Last, First" in some formats; and a source may carry control
+// characters that are no text at all.
 import { texSegments } from './tex-segments.ts';
+
+/**
+ * What is never text in a title, a name or an abstract: C0 controls except the whitespace ones
+ * (tab, newlines, form feed), which the normalisers below turn into the field's own whitespace;
+ * DEL and the C1 controls; and the bidirectional embeddings, overrides, isolates and marks
+ * (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), which reorder the text around them on a
+ * page: escaping them does not stop that. U+0085 (NEL) is a line break, and becomes one. The
+ * joiners U+200C and U+200D are part of Persian and Indic spelling and stay, as does every letter.
+ */
+const CONTROLS = /[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const HAS_CONTROLS = new RegExp(CONTROLS.source);
+
+/** The text without control characters (see CONTROLS). */
+export function stripControls(s: string): string {
+  return HAS_CONTROLS.test(s) ? s.replace(CONTROLS, (c) => (c === '\x85' ? '\n' : '')) : s;
+}
+
+export function hasControls(s: string): boolean {
+  return HAS_CONTROLS.test(s);
+}
+
+/**
+ * A value with stripControls applied to every string in it, however deep (a record, its lists,
+ * its nested objects). What holds no control character is returned as it is, not copied: the
+ * look comes first, because on a clean record (nearly all of them) it allocates nothing.
+ */
+export function withoutControls<T>(value: T): T {
+  return holdsControls(value) ? copyWithoutControls(value) : value;
+}
+
+function holdsControls(value: unknown): boolean {
+  if (typeof value === 'string') return HAS_CONTROLS.test(value);
+  if (Array.isArray(value)) return value.some(holdsControls);
+  if (isPlainObject(value)) {
+    for (const key in value) if (Object.hasOwn(value, key) && holdsControls(value[key])) return true;
+  }
+  return false;
+}
+
+function copyWithoutControls<T>(value: T): T {
+  if (typeof value === 'string') return stripControls(value) as T;
+  if (Array.isArray(value)) return value.map(withoutControls) as T;
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutControls(v)])) as T;
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 
 /** Collapses runs of whitespace (including arXiv's hard line wraps) to single spaces. */
 export function collapseWhitespace(s: string): string {

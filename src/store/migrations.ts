@@ -464,4 +464,12 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE ingest_errors_new RENAME TO ingest_errors;
   CREATE INDEX ingest_errors_run ON ingest_errors (run_id);
   `,
+  // 10: imports now take control characters out of what they store (NUL, BEL, ESC, bidi overrides
+  // that reorder a page's text: stripControls in src/paper/text.ts); what was stored before is
+  // cleaned once. That takes the importer's normalisation and hashing, so this step leaves a mark
+  // and opening the store does the work (SqliteStore.cleanStoredText), as it repairs the keyword
+  // index after a killed bulk import.
+  `
+  INSERT OR REPLACE INTO meta (key, value) VALUES ('controls_to_clean', '1');
+  `,
 ];

@@ -367,6 +367,11 @@ export const PG_MIGRATIONS: string[] = [
   ALTER TABLE ingest_runs ADD CONSTRAINT ingest_runs_status_check CHECK (status IN ('running', 'done', 'failed', 'interrupted'));
   ALTER TABLE ingest_runs ADD COLUMN committed_at TEXT;
   `,
+  // 10: SQLite's one clean-up of text stored with control characters before imports took them out.
+  // No PostgreSQL database holds papers from before that, so there is nothing to clean here.
+  `
+  SELECT 1;
+  `,
 ];
 
 /** Any number: the lock that keeps two processes from migrating one database at once. */

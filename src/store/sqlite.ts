@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Selectable } from 'kysely';
-import { normalizeAuthorName } from '../paper/text.ts';
+import { cleanAbstract, collapseWhitespace, hasControls, normalizeAuthorName, stripControls, withoutControls } from '../paper/text.ts';
 import type { PaperRecord, RecordError } from '../paper/types.ts';
 import { hashPaper, mergePaper, type PaperState } from './merge.ts';
 import { DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, REBUILD_FTS } from './migrations.ts';
@@ -44,6 +44,8 @@ import {
 /** bm25 column weights: title, abstract, authors. */
 const BM25 = `bm25(papers_fts, ${COLUMN_WEIGHTS.title}, ${COLUMN_WEIGHTS.abstract}, ${COLUMN_WEIGHTS.authors_text})`;
 const FTS_DIRTY = 'fts_dirty';
+/** Left by migration 10: text stored before ingest took control characters out is still to be cleaned. */
+const CONTROLS_TO_CLEAN = 'controls_to_clean';
 /** Papers a moderator hid, and duplicates merged into another, are left out of every list and search. */
 const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 /** Words whose FTS5 tokens are remembered. */
@@ -61,7 +63,9 @@ export async function openSqliteStore(path: string): Promise<Store> {
   db.pragma('temp_store = MEMORY'); // scratch indexes (stemming, highlighting a page) are small and rewritten per query
   migrate(db);
   repairKeywordIndex(db);
-  return new SqliteStore(db);
+  const store = new SqliteStore(db);
+  store.cleanStoredText();
+  return store;
 }
 
 function migrate(db: BetterSqlite3.Database): void {
@@ -128,10 +132,14 @@ class SqliteStore implements Store {
   }
 
   private upsertOne(record: PaperRecord, now: string): UpsertOutcome {
-    const s = this.statements;
-    const row = s.findPaper.get(record.id) as PaperRow | undefined;
+    const row = this.statements.findPaper.get(record.id) as PaperRow | undefined;
     const existing = row ? this.loadState(row) : undefined;
-    const state = mergePaper(existing, record, now);
+    return this.writeState(row, existing, mergePaper(existing, record, now), now);
+  }
+
+  /** Writes a paper's new state over its row (`existing` is what the row holds), unless nothing changed. */
+  private writeState(row: PaperRow | undefined, existing: PaperState | undefined, state: PaperState, now: string): UpsertOutcome {
+    const s = this.statements;
     const hash = hashPaper(state);
     if (row && row.content_hash === hash) return 'unchanged';
 
@@ -179,6 +187,46 @@ class SqliteStore implements Store {
       s.insertSample.run(pk, 'huggingface', sampleTime(hf.dailyDate, now), hf.upvotes, hf.githubStars ?? null);
     }
     return row ? 'updated' : 'added';
+  }
+
+  /**
+   * Migration 10 leaves a mark, and the first open after it cleans the papers an older Paperboy
+   * stored with control characters (see stripControls) through the same write as an import, so
+   * their hash, their changed_at (which vectors and the impact index follow) and the full-text
+   * index agree with the clean text. One transaction: a process killed half-way cleans again.
+   */
+  cleanStoredText(): void {
+    if (!this.db.prepare('SELECT 1 FROM meta WHERE key = ?').get(CONTROLS_TO_CLEAN)) return;
+    this.db.function('paperboy_has_controls', { deterministic: true }, (value: unknown) => (typeof value === 'string' && hasControls(value) ? 1 : 0));
+    // JSON writes C0 controls as escapes: a JSON column is read as JSON.
+    this.db.function('paperboy_json_has_controls', { deterministic: true }, (value: unknown) => {
+      if (typeof value !== 'string') return 0;
+      const parsed: unknown = JSON.parse(value);
+      return withoutControls(parsed) === parsed ? 0 : 1;
+    });
+    const text = (columns: string[]) => columns.map((c) => `coalesce(${c}, '')`).join(' || ');
+    const dirty = this.db.prepare(`
+      SELECT pk FROM papers WHERE paperboy_has_controls(${text(['title', 'abstract', 'authors_text', 'categories', 'comments', 'journal_ref', 'doi', 'license', 'report_no', 'project_page'])})
+      UNION SELECT paper_pk FROM paper_links WHERE paperboy_has_controls(url)
+      UNION SELECT paper_pk FROM hf_signals WHERE paperboy_has_controls(${text(['submitter', 'github_repo', 'ai_summary', 'organization', 'thumbnail'])})
+                                           OR paperboy_json_has_controls(ai_keywords) OR paperboy_json_has_controls(media_urls)`).pluck();
+    const paperByPk = this.db.prepare('SELECT * FROM papers WHERE pk = ?');
+    const dirtyAuthors = this.db.prepare('SELECT pk, name FROM authors WHERE paperboy_has_controls(name)');
+    const renameAuthor = this.db.prepare('UPDATE authors SET name = ? WHERE pk = ?');
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const pk of dirty.all() as number[]) {
+        const row = paperByPk.get(pk) as PaperRow;
+        const existing = this.loadState(row);
+        this.writeState(row, existing, cleanedState(existing), now);
+      }
+      // An author's first spelling names them on their page; the key they are found by never held controls.
+      for (const a of dirtyAuthors.all() as { pk: number; name: string }[]) {
+        const name = collapseWhitespace(stripControls(a.name));
+        if (name) renameAuthor.run(name, a.pk);
+      }
+      this.db.prepare('DELETE FROM meta WHERE key = ?').run(CONTROLS_TO_CLEAN);
+    })();
   }
 
   private authorPk(name: string): number {
@@ -759,6 +807,39 @@ function hfFromRow(r: Selectable<Database['hf_signals']>): NonNullable<PaperStat
     organization: r.organization ?? undefined,
     thumbnail: r.thumbnail ?? undefined,
     mediaUrls: r.media_urls ? (JSON.parse(r.media_urls) as string[]) : undefined,
+  };
+}
+
+/**
+ * A stored paper as an import would store it now: without control characters, and with the text
+ * around where they were normalised again (whitespace they separated, an abstract's paragraphs).
+ */
+function cleanedState(state: PaperState): PaperState {
+  const c = withoutControls(state);
+  const line = (s: string | undefined) => (s === undefined ? undefined : collapseWhitespace(s) || undefined);
+  const lines = (list: string[]) => list.map(collapseWhitespace).filter((s) => s.length > 0);
+  const keywords = c.hf?.aiKeywords && lines(c.hf.aiKeywords);
+  return {
+    ...c,
+    // An import refuses a title of control characters alone; a stored one keeps at least the id.
+    title: collapseWhitespace(c.title) || c.id,
+    abstract: cleanAbstract(c.abstract),
+    authors: lines(c.authors),
+    categories: lines(c.categories),
+    comments: line(c.comments),
+    journalRef: line(c.journalRef),
+    doi: line(c.doi),
+    license: line(c.license),
+    reportNo: line(c.reportNo),
+    projectPage: line(c.projectPage),
+    codeUrls: lines(c.codeUrls),
+    hf: c.hf && {
+      ...c.hf,
+      submitter: line(c.hf.submitter),
+      aiSummary: line(c.hf.aiSummary),
+      organization: line(c.hf.organization),
+      aiKeywords: keywords?.length ? keywords : undefined,
+    },
   };
 }
 

@@ -560,3 +560,126 @@ describe('sources', () => {
     ]);
   });
 });
+
+describe('control characters, in every format', () => {
+  // U+202E (right-to-left override), NUL and BEL: each reaches a page's text as it is, and the
+  // override turns what follows it around. They go, and the text around them stays.
+  const BAD = '\u202e\u0000\u0007';
+  const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+  /** Every string in a record, however deep, is free of control characters. */
+  function assertClean(value: unknown, path = 'record'): void {
+    if (typeof value === 'string') assert.doesNotMatch(value, CONTROL, `${path} holds a control character: ${JSON.stringify(value)}`);
+    else if (Array.isArray(value)) value.forEach((v, i) => assertClean(v, `${path}[${i}]`));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) assertClean(v, `${path}.${k}`);
+  }
+
+  function only(results: ParseResult[], id: string): PaperRecord {
+    const record = okRecords(results).find((r) => r.id === id);
+    assert.ok(record, `${id} is read: ${results.map(outcome).join('; ')}`);
+    assertClean(record);
+    return record;
+  }
+
+  /** Puts the bad characters inside a word of a line of JSON (as JSON.stringify escapes them). */
+  function editJsonLine(line: string, edit: (row: Record<string, any>) => void): string {
+    const row = JSON.parse(line) as Record<string, any>;
+    edit(row);
+    return JSON.stringify(row);
+  }
+
+  test('OAI-PMH arXiv: in <title> and an author <keyname>', () => {
+    const xml = fixture('oai-arxiv.xml').replace('Calculation of prompt', `Calcu${BAD}lation of prompt`).replace('<keyname>Balázs</keyname>', `<keyname>Bal${BAD}ázs</keyname>`);
+    const r = only(parseOaiPmhPage(xml, 'oai-arxiv.xml').results, '0704.0001');
+    assert.equal(r.title, 'Calculation of prompt diphoton production cross sections at Tevatron and LHC energies');
+    assert.deepEqual(r.authors, ['C. Balázs', 'E. L. Berger', 'P. M. Nadolsky', 'C.-P. Yuan']);
+  });
+
+  test('OAI-PMH arXivRaw: in <title> and the <authors> string', () => {
+    const xml = fixture('oai-arxivraw.xml').replace('Calculation of prompt', `Calcu${BAD}lation of prompt`).replace('E. L. Berger', `E. L. Ber${BAD}ger`);
+    const r = only(parseOaiPmhPage(xml, 'oai-arxivraw.xml').results, '0704.0001');
+    assert.equal(r.title, 'Calculation of prompt diphoton production cross sections at Tevatron and LHC energies');
+    assert.deepEqual(r.authors, ['C. Balázs', 'E. L. Berger', 'P. M. Nadolsky', 'C.-P. Yuan']);
+  });
+
+  test('OAI-PMH oai_dc: in <dc:title> and <dc:creator>', () => {
+    const xml = fixture('oai-dc-broken.xml').replace('Summing the curious series', `Summing the cur${BAD}ious series`).replace('Baillie, Robert', `Bail${BAD}lie, Rob${BAD}ert`);
+    const results = parseOaiPmhPage(xml, 'oai-dc-broken.xml').results;
+    const r = okRecords(results).find((p) => p.title.startsWith('Summing'));
+    assert.ok(r, results.map(outcome).join('; '));
+    assertClean(r);
+    assert.equal(r.title, 'Summing the curious series of Kempner and Irwin');
+    assert.equal(r.authors[0], 'Robert Baillie');
+  });
+
+  test('arXiv API Atom: in <title> and an author <name>', () => {
+    const xml = fixture('arxiv-atom.xml').replace('Sparsity-certifying Graph', `Sparsity-cert${BAD}ifying Graph`).replace('<name>Ileana Streinu</name>', `<name>Ileana Strei${BAD}nu</name>`);
+    const r = only(parseArxivAtomPage(xml, 'arxiv-atom.xml').results, '0704.0002');
+    assert.equal(r.title, 'Sparsity-certifying Graph Decompositions');
+    assert.deepEqual(r.authors, ['Ileana Streinu', 'Louis Theran']);
+  });
+
+  test('Kaggle JSON lines: in "title", "authors_parsed" and the "authors" string', async () => {
+    const [first, ...rest] = fixture('kaggle.jsonl').split('\n');
+    const edited = editJsonLine(first!, (row) => {
+      row.title = String(row.title).replace('Calculation', `Calcu${BAD}lation`);
+      row.authors_parsed[0][0] = `Bal${BAD}ázs`;
+    });
+    assert.match(edited, /\\u0000/, 'NUL as JSON writes it');
+    const r = only(await collect(parseKaggleLines(linesOf([edited, ...rest].join('\n')), 'kaggle.jsonl')), '0704.0001');
+    assert.equal(r.title, 'Calculation of prompt diphoton production cross sections at Tevatron and LHC energies');
+    assert.deepEqual(r.authors, ['C. Balázs', 'E. L. Berger', 'P. M. Nadolsky', 'C.-P. Yuan']);
+
+    // Without authors_parsed the string is split; right-to-left letters and a joiner stay.
+    const persian = 'مدل\u200cهای زبانی';
+    const line = JSON.stringify({ id: '2401.00001', title: `${persian} ${BAD}and models`, authors: `Ada Love${BAD}lace and علی ${BAD}رضایی`, abstract: `First\n${BAD}line.`, versions: [] });
+    const s = only(await collect(parseKaggleLines(linesOf(line), 'k')), '2401.00001');
+    assert.equal(s.title, `${persian} and models`);
+    assert.deepEqual(s.authors, ['Ada Lovelace', 'علی رضایی']);
+    assert.equal(s.abstract, 'First line.');
+  });
+
+  test('Hugging Face daily JSON: in the title, an author name and the AI summary', () => {
+    const entries = JSON.parse(fixture('hf-daily.json')) as any[];
+    entries[0].paper.title = `Reason${BAD}Med: A 370K Multi-Agent Generated Dataset for Advancing Medical Reasoning`;
+    entries[0].paper.authors[0].name = `Yu ${BAD}Sun`;
+    entries[0].paper.ai_summary = `ReasonMed, a ${BAD} large medical reasoning dataset.`;
+    const r = only(parseHfDailyDocument(JSON.stringify(entries), 'hf-daily.json', '2024-12-11'), '2506.09513');
+    assert.equal(r.title, 'ReasonMed: A 370K Multi-Agent Generated Dataset for Advancing Medical Reasoning');
+    assert.deepEqual(r.authors, ['Yu Sun', 'Xingyu Qian', 'Weiwen Xu']);
+    assert.equal(r.hf?.aiSummary, 'ReasonMed, a large medical reasoning dataset.');
+  });
+
+  test('Hugging Face daily, a Python-repr entry: escapes that decode to them', () => {
+    const entries = JSON.parse(fixture('hf-daily.json')) as unknown[];
+    const repr = String(entries[1]).replace("'title': 'STIV", String.raw`'title': 'ST\u202e\x00\x07IV`).replace("'name': 'Zongyu Lin'", String.raw`'name': 'Zong\u202e\x00\x07yu Lin'`);
+    assert.notEqual(repr, entries[1], 'the fixture has the fields edited');
+    const r = only(parseHfDailyDocument(JSON.stringify([repr]), 'hf-daily.json', '2024-12-11'), '2412.07730');
+    assert.equal(r.title, 'STIV: Scalable Text and Image Conditioned Video Generation (it\'s "simple")');
+    assert.deepEqual(r.authors, ['Zongyu Lin', 'Wei Liu']);
+  });
+
+  test('Hugging Face daily JSON lines: in the title and an author name', async () => {
+    const [first, ...rest] = fixture('hf-daily.jsonl').split('\n');
+    const edited = editJsonLine(first!, (row) => {
+      row.paper.title = String(row.paper.title).replace('ConvLLaVA', `Conv${BAD}LLaVA`);
+      row.paper.authors[0].name = `Chunjiang ${BAD}Ge`;
+    });
+    const r = only(await collect(parseHfDailyLines(linesOf([edited, ...rest].join('\n')), 'hf-daily.jsonl')), '2405.15738');
+    assert.equal(r.title, 'ConvLLaVA: Hierarchical Backbones as Visual Encoder for Large Multimodal Models');
+    assert.deepEqual(r.authors, ['Chunjiang Ge', 'Sijie Cheng']);
+  });
+
+  test('a title of control characters alone is a missing title, reported; the other records go in', async () => {
+    const lines = [JSON.stringify({ id: '2401.00002', title: BAD, authors: 'A B' }), JSON.stringify({ id: '2401.00003', title: 'Fine', authors: 'A B' })];
+    const results = await collect(parseKaggleLines(linesOf(lines.join('\n')), 'k'));
+    assert.deepEqual(results.map(outcome), ['error line 1: missing title (2401.00002)', 'ok line 2 2401.00003']);
+  });
+
+  test('an error quoting bad input quotes it without its escape sequences', async () => {
+    const [r] = await collect(parseKaggleLines(linesOf('{"id": "\u001b[31mred\u001b[0m'), 'k'));
+    assert.ok(r && 'error' in r);
+    assert.doesNotMatch(r.error.reason, CONTROL);
+    assert.match(r.error.reason, /\[31mred\[0m/);
+  });
+});

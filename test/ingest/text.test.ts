@@ -1,7 +1,60 @@
 // Text clean-up that every parser relies on: abstracts, author names, TeX accents, dates.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cleanAbstract, collapseWhitespace, detex, displayName, firstSentence, splitAuthors, toIsoUtc } from '../../src/paper/text.ts';
+import { cleanAbstract, collapseWhitespace, detex, displayName, firstSentence, hasControls, splitAuthors, stripControls, toIsoUtc, withoutControls } from '../../src/paper/text.ts';
+
+describe('stripControls', () => {
+  test('takes out NUL, BEL, ESC, DEL and the other C0 and C1 controls', () => {
+    assert.equal(stripControls('Zep\u0000pel\u0007in \u001b[31mred\u001b[0m \u007fend\u0080\u009f'), 'Zeppelin [31mred[0m end');
+    for (let c = 0; c <= 0x9f; c++) {
+      const ch = String.fromCharCode(c);
+      const kept = (c >= 0x09 && c <= 0x0d) || (c >= 0x20 && c < 0x7f);
+      assert.equal(stripControls(`a${ch}b`), kept ? `a${ch}b` : c === 0x85 ? 'a\nb' : 'ab', `U+${c.toString(16).padStart(4, '0')}`);
+    }
+  });
+
+  test('takes out every bidirectional embedding, override, isolate and mark', () => {
+    const bidi = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c'];
+    for (const ch of bidi) assert.equal(stripControls(`gpj.\u202e${ch}exe`), 'gpj.exe', `U+${ch.codePointAt(0)!.toString(16)}`);
+    assert.equal(stripControls('Safe \u202egnitirw\u202c text'), 'Safe gnitirw text');
+  });
+
+  test('keeps right-to-left letters, the joiners of Persian and Indic spelling, emoji and math', () => {
+    for (const text of ['نماذج اللغة الكبيرة', 'מודלים של שפה', 'می\u200cخواهم', 'क्\u200dष', 'ක්\u200dය', '👩\u200d🔬 and 🏳️\u200d🌈', '∑ᵢ xᵢ² ≤ ε', 'Gödel, Erdős']) {
+      assert.equal(stripControls(text), text);
+      assert.equal(hasControls(text), false);
+    }
+  });
+
+  test('tabs and newlines stay for the normalisers, which make them the field\'s own whitespace', () => {
+    assert.equal(stripControls('First\tline\r\n\n  Second\u000b\u000c'), 'First\tline\r\n\n  Second\u000b\u000c');
+    assert.equal(cleanAbstract(stripControls('  First para\u0000graph\nwraps.\n\n\u202e\n\nSecond.')), 'First paragraph wraps.\n\nSecond.');
+    assert.equal(collapseWhitespace(stripControls('A \u0007 title\u0085with a NEL')), 'A title with a NEL');
+  });
+});
+
+describe('withoutControls', () => {
+  test('cleans every string of a record, in lists and nested objects, and leaves other values alone', () => {
+    const record = { title: 'T\u202eitle', authors: ['A\u0000 B', 'C D'], n: 3, ok: true, none: null, hf: { aiKeywords: ['k\u0007'], upvotes: 2 } };
+    assert.deepEqual(withoutControls(record), { title: 'Title', authors: ['A B', 'C D'], n: 3, ok: true, none: null, hf: { aiKeywords: ['k'], upvotes: 2 } });
+    assert.equal(record.title, 'T\u202eitle', 'the input is not changed');
+  });
+
+  test('what is already clean comes back as the same object, not a copy', () => {
+    const clean = { title: 'Title', authors: ['A B'], versions: [{ version: 1, created: '2024-01-01T00:00:00.000Z' }] };
+    assert.equal(withoutControls(clean), clean);
+    const dirty = { ...clean, title: 'T\u0000' };
+    const cleaned = withoutControls(dirty);
+    assert.equal(cleaned.authors, clean.authors, 'an untouched part is shared');
+  });
+
+  test('keeps a "__proto__" key as data', () => {
+    const value = JSON.parse('{"__proto__": {"x": "a\\u0000b"}}') as Record<string, unknown>;
+    const cleaned = withoutControls(value);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(cleaned, '__proto__')?.value, { x: 'ab' });
+    assert.equal(Object.getPrototypeOf(cleaned), Object.prototype);
+  });
+});
 
 describe('cleanAbstract', () => {
   test('unwraps arXiv hard line wraps and drops the leading indent', () => {

@@ -4,7 +4,7 @@
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseArxivId } from '../../paper/ids.ts';
-import { cleanAbstract, collapseWhitespace, toIsoUtc } from '../../paper/text.ts';
+import { cleanAbstract, collapseWhitespace, stripControls, toIsoUtc, withoutControls } from '../../paper/text.ts';
 import type { PaperRecord, ParseResult, RecordOrigin, VersionRecord } from '../../paper/types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -20,8 +20,11 @@ export type RawPaper = Omit<PaperRecord, 'id' | 'title'> & { id: unknown; title:
  * Normalises a raw record, or says why it cannot be one (no usable arXiv id, no title).
  * Versions, when given, decide published (v1), updated (latest) and latestVersion, because they
  * are the most precise thing any source tells about dates.
+ * No string in the record keeps a control character (see stripControls), whichever way its
+ * parser read it: text() takes them out as it reads, and this, the one way to a record, makes sure.
  */
-export function finishRecord(raw: RawPaper, origin: RecordOrigin): ParseResult {
+export function finishRecord(source: RawPaper, origin: RecordOrigin): ParseResult {
+  const raw = withoutControls(source);
   const idText = text(raw.id);
   const parsedId = idText === undefined ? undefined : parseArxivId(idText);
   if (!parsedId) return failure(origin, idText ? `not an arXiv id: ${quote(idText)}` : 'missing arXiv id');
@@ -52,7 +55,8 @@ export function finishRecord(raw: RawPaper, origin: RecordOrigin): ParseResult {
 }
 
 export function failure(origin: RecordOrigin, reason: string): ParseResult {
-  return { error: { ...origin, reason } };
+  // Reasons quote bad input and end up on a terminal (stats --errors): no escape sequences.
+  return { error: { ...origin, reason: stripControls(reason) } };
 }
 
 /**
@@ -114,9 +118,12 @@ export function splitCategories(value: unknown): string[] | undefined {
   return s ? s.split(/\s+/).filter((c) => c.length > 0) : undefined;
 }
 
-/** The string a source holds (XML text node or JSON scalar), or undefined for anything else. */
+/**
+ * The string a source holds (XML text node or JSON scalar), or undefined for anything else.
+ * Control characters are taken out here, before any normalisation collapses the whitespace around them.
+ */
 export function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return stripControls(value);
   if (typeof value === 'number') return String(value);
   if (value !== null && typeof value === 'object' && '#text' in value) return text(value['#text']);
   return undefined;
@@ -136,7 +143,7 @@ export function list(value: unknown): unknown[] {
 
 /** A short, single-line excerpt of bad input for an error message. */
 export function quote(s: string, max = 80): string {
-  const line = collapseWhitespace(s);
+  const line = collapseWhitespace(stripControls(s));
   return `"${line.length > max ? `${line.slice(0, max)}…` : line}"`;
 }
 
