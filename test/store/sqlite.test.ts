@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +142,74 @@ for (const engine of ENGINES) describe(`store (${engine.name})`, { skip: engine.
     await store.close();
   });
 
+  test('a batch commits its papers, its bad records and the run\'s totals together; runs are running, interrupted, running again, finished', async () => {
+    const store = await engine.open();
+    const run = await store.startIngestRun('ingest a b');
+    assert.deepEqual((await store.runningIngestRuns()).map((r) => [r.id, r.command, r.status, r.read]), [[run, 'ingest a b', 'running', 0]]);
+    const bad = { source: 'a.jsonl', position: 'line 2', reason: 'no id' };
+    assert.deepEqual(await store.commitIngestBatch(run, { papers: [paper('2408.00001'), paper('2408.00002')], errors: [bad], passed: 1 }),
+      { read: 4, added: 2, updated: 0, unchanged: 0, skipped: 2, errors: 1 });
+    const totals = await store.commitIngestBatch(run, { papers: [paper('2408.00002'), paper('2408.00003', { title: 'Third' }), paper('2408.00001', { title: 'Changed' })], errors: [], passed: 0 });
+    assert.deepEqual(totals, { read: 7, added: 3, updated: 1, unchanged: 1, skipped: 2, errors: 1 }, 'the totals include every batch so far');
+    assert.equal(await store.paperCount(), 3);
+    assert.equal((await store.getPaper('2408.00001'))?.title, 'Changed');
+
+    // A run nobody owns any more is interrupted once; a batch from its owner, alive after all, makes it running again.
+    assert.equal(await store.interruptIngestRun(run, '2030-01-01T00:00:00.000Z'), true);
+    assert.equal(await store.interruptIngestRun(run, '2030-01-01T00:00:01.000Z'), false, 'no longer running');
+    assert.deepEqual(await store.runningIngestRuns(), []);
+    let stats = await store.stats();
+    assert.equal(stats.interruptedCount, 1);
+    assert.deepEqual(stats.interruptedRuns.map((r) => [r.id, r.status, r.finishedAt, r.read, r.added]), [[run, 'interrupted', '2030-01-01T00:00:00.000Z', 7, 3]]);
+    assert.ok(stats.interruptedRuns[0]!.committedAt, 'when its last batch was committed');
+    await store.commitIngestBatch(run, { papers: [], errors: [{ ...bad, position: 'line 9' }], passed: 0 });
+    assert.deepEqual((await store.runningIngestRuns()).map((r) => [r.id, r.finishedAt, r.errors]), [[run, undefined, 2]]);
+    await store.finishIngestRun(run, { ...totals, read: 8, skipped: 3, errors: 2 }, 'done');
+    stats = await store.stats();
+    assert.deepEqual([stats.lastRun?.status, stats.lastRun?.read, stats.interruptedCount], ['done', 8, 0]);
+    assert.deepEqual(await store.recentIngestErrors(run), [bad, { ...bad, position: 'line 9' }], 'in the order they were written');
+    assert.deepEqual(await store.recentIngestErrors(run, 1), [bad]);
+
+    // A batch is one transaction: a run that does not exist takes its papers with it.
+    await assert.rejects(store.commitIngestBatch(run + 100, { papers: [paper('2408.00009')], errors: [], passed: 0 }), /does not exist/);
+    assert.equal(await store.keyOf('2408.00009'), undefined);
+    await store.close();
+  });
+
+  test('harvest state, new papers, author pages, counts and the recent sort', async () => {
+    const store = await engine.open();
+    assert.equal(await store.getHarvestState('oai|cs'), undefined);
+    await store.saveHarvestState({ key: 'oai|cs', resumptionToken: 't1', harvested: 100, updatedAt: '2024-01-01T00:00:00.000Z' });
+    await store.saveHarvestState({ key: 'oai|cs', harvested: 150, completedAt: '2024-01-02T00:00:00.000Z', updatedAt: '2024-01-02T00:00:00.000Z' });
+    assert.deepEqual(await store.getHarvestState('oai|cs'), { key: 'oai|cs', resumptionToken: undefined, harvested: 150, completedAt: '2024-01-02T00:00:00.000Z', updatedAt: '2024-01-02T00:00:00.000Z' });
+
+    const before = new Date(Date.now() - 1).toISOString();
+    await store.upsertPapers([
+      paper('2409.00001', { authors: ['Jörg Müller'], published: '2024-09-01T00:00:00.000Z', listedAt: '2024-09-02T08:00:00.000Z' }),
+      paper('2409.00002', { authors: ['Jorg Muller', 'Ada Lovelace'], published: '2024-09-03T00:00:00.000Z', listedAt: '2024-09-02T09:00:00.000Z' }),
+      paper('2301.00003', { authors: ['J. Müller'], published: '2023-01-01T00:00:00.000Z', listedAt: '2023-01-02T08:00:00.000Z' }),
+    ]);
+    const after = new Date(Date.now() + 1).toISOString();
+    const keys = await Promise.all(['2409.00001', '2409.00002', '2301.00003'].map((id) => store.keyOf(id)));
+    assert.deepEqual(await store.newPaperKeys(before, after, '2024-01-01T00:00:00.000Z'), keys.slice(0, 2), 'an old paper imported now is not news');
+    assert.deepEqual(await store.newPaperKeys(after, after, '2000-01-01'), []);
+
+    const author = await store.authorPapers('JORG MULLER');
+    assert.equal(author?.name, 'Jörg Müller', 'the name as first seen');
+    assert.deepEqual([author?.total, author?.papers.map((p) => p.id)], [2, ['2409.00002', '2409.00001']], 'newest first');
+    assert.deepEqual((await store.authorPapers('Jörg Müller', { limit: 1, offset: 1 }))?.papers.map((p) => p.id), ['2409.00001']);
+    assert.equal(await store.authorPapers('Nobody Here'), undefined);
+
+    assert.equal(await store.countPapers('2024-09-02T00:00:00.000Z', '2024-09-03T00:00:00.000Z'), 2);
+    assert.deepEqual((await store.listPapers('2000-01-01', '2100-01-01', { sort: 'recent' })).map((p) => p.id), ['2409.00002', '2409.00001', '2301.00003']);
+    assert.deepEqual((await store.listPapers('2000-01-01', '2100-01-01', { sort: 'recent', limit: 1, offset: 1 })).map((p) => p.id), ['2409.00001']);
+    assert.equal(await store.latestDay(), '2024-09-02');
+    assert.deepEqual(await store.neighbourDays('2024-09-02'), { previous: '2023-01-02', next: undefined });
+    const stats = await store.stats();
+    assert.deepEqual([stats.papers, stats.authors, stats.listedDays, stats.firstDay, stats.lastDay], [3, 3, 2, '2023-01-02', '2024-09-02'], 'Jörg Müller under two spellings, Ada Lovelace, J. Müller');
+    await store.close();
+  });
+
   test('a paper on two daily lists: the earliest day lists it, the latest signals win, in either import order', async () => {
     const on = (date: string, upvotes: number) => ({
       id: '2405.00009', title: 'Twice listed', authors: ['A B'], listedAt: `${date}T08:00:00.000Z`, hf: { upvotes, dailyDate: date },
@@ -225,7 +294,7 @@ describe('the PostgreSQL store', { skip: POSTGRES.skip }, () => {
 
     const path = join(dir, 'parity.db');
     const sqlite = await openSqliteStore(path);
-    const schema = `t_parity_${process.pid}`;
+    const schema = `t_parity_${process.pid}_${randomBytes(4).toString('hex')}`; // never one a killed run left behind
     schemas.push(schema);
     // Imported here, as engines.ts does, so that this file loads where the PostgreSQL store cannot.
     const { openPostgresStore } = await import('../../src/store/postgres.ts');
