@@ -6,6 +6,10 @@ import { resolve } from 'node:path';
 
 export interface Config {
   dbPath: string;
+  /** postgres://… : the hub's database is this PostgreSQL server instead of the file at dbPath. */
+  databaseUrl: string;
+  /** Where meaning search keeps its model and vector index; empty: beside the SQLite file (DB.index). */
+  indexDir: string;
   host: string;
   port: number;
   siteName: string;
@@ -74,6 +78,8 @@ const CATEGORY = /^[a-z][a-z-]*(\.[A-Za-z-]+)?$/;
 
 const SETTINGS = {
   dbPath: { env: 'PAPERBOY_DB', flag: 'db', fallback: './data/paperboy.db', parse: (s) => (s.trim() ? (s === ':memory:' ? s : resolve(s)) : undefined), expects: 'a file path, e.g. ./data/paperboy.db' },
+  databaseUrl: { env: 'PAPERBOY_DATABASE_URL', fallback: '', parse: postgresUrl, expects: 'a postgres:// or postgresql:// URL, e.g. postgres://paperboy:secret@db.example.org:5432/paperboy, or empty for the SQLite file' },
+  indexDir: { env: 'PAPERBOY_INDEX_DIR', fallback: '', parse: (s) => (s.trim() ? resolve(s.trim()) : ''), expects: 'a folder path, or empty for beside the database file' },
   host: { env: 'PAPERBOY_HOST', flag: 'host', fallback: '127.0.0.1', parse: (s) => (/^[\w.:-]+$/.test(s) ? s : undefined), expects: 'a host name or address, e.g. 127.0.0.1 or 0.0.0.0' },
   port: { env: 'PAPERBOY_PORT', flag: 'port', fallback: '3000', parse: (s) => wholeNumber(s, 0, 65535), expects: 'a whole number from 0 to 65535' },
   siteName: { env: 'PAPERBOY_SITE_NAME', fallback: 'Paperboy', parse: (s) => (s.trim() ? s.trim() : undefined), expects: 'a non-empty name' },
@@ -156,4 +162,22 @@ function proxyList(s: string): false | string[] | undefined {
     return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
   };
   return list.length > 0 && list.every(ok) ? list : undefined;
+}
+
+function postgresUrl(s: string): string | undefined {
+  if (s.trim() === '') return '';
+  try {
+    const u = new URL(s.trim());
+    return u.protocol === 'postgres:' || u.protocol === 'postgresql:' ? s.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the hub's data is, to print: the file, or the PostgreSQL URL without its password. */
+export function databaseLabel(config: Pick<Config, 'dbPath' | 'databaseUrl'>): string {
+  if (!config.databaseUrl) return config.dbPath;
+  const u = new URL(config.databaseUrl);
+  if (u.password) u.password = '***';
+  return u.toString();
 }

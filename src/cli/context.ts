@@ -1,16 +1,17 @@
 // What every command needs: settings, an open store, an HTTP client for live sources,
 // and a way to fail with a one-line reason.
 import { existsSync, readFileSync } from 'node:fs';
-import { loadConfig, type Config, type ConfigFlags } from '../config.ts';
+import { databaseLabel, loadConfig, type Config, type ConfigFlags } from '../config.ts';
 import { hubLinkSigner } from '../digest/links.ts';
 import { createMailer, type DkimSettings, type Mailer } from '../digest/mailer.ts';
 import type { DigestRunContext } from '../digest/run.ts';
 import { centroidRecommender } from '../rank/personal.ts';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createPoliteClient, type PoliteClient, type PoliteClientOptions } from '../ingest/http.ts';
 import { SemanticSearch } from '../search/semantic.ts';
 import { createStepProgress } from './progress.ts';
+import { openPostgresStore } from '../store/postgres.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { KeywordBuildReport, Store } from '../store/store.ts';
 import type { ProgressFn } from '../search/embedders/types.ts';
@@ -37,6 +38,26 @@ export function configFrom(flags: GlobalFlags): Config {
  * mistyped PAPERBOY_DB says so instead of creating directories and an empty hub that reports zeros.
  */
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+  const store = await openStoreFor(config, options);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The hub's store: PostgreSQL when PAPERBOY_DATABASE_URL is set (migrated on open, made by the
+ * server's owner beforehand), else the SQLite file, which only commands that add papers create.
+ */
+export async function openStoreFor(config: Config, options: { create?: boolean } = {}): Promise<Store> {
+  if (config.databaseUrl) {
+    try {
+      return await openPostgresStore(config.databaseUrl);
+    } catch (error) {
+      throw new UserError(`Cannot use the PostgreSQL database at ${databaseLabel(config)}: ${(error as Error).message}. Check PAPERBOY_DATABASE_URL, and that the server is up and the database exists (createdb paperboy).`, 2);
+    }
+  }
   if (!options.create && config.dbPath !== ':memory:' && !existsSync(config.dbPath)) {
     throw new UserError(
       `There is no database at ${config.dbPath}. Check PAPERBOY_DB or --db; ` +
@@ -44,12 +65,7 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
       2,
     );
   }
-  const store = await openSqliteStore(config.dbPath);
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
+  return openSqliteStore(config.dbPath);
 }
 
 export function arxivClient(
@@ -92,8 +108,13 @@ export async function digestContextFor(store: Store, semantic: SemanticSearch, c
   };
 }
 
-/** Model and vector-index files live in a folder beside the database file. */
+/**
+ * Model and vector-index files: PAPERBOY_INDEX_DIR, else a folder beside the SQLite file. On
+ * PostgreSQL the vectors live in the database and each machine keeps its own index built from them.
+ */
 export function indexDirFor(config: Config): string {
+  if (config.indexDir) return config.indexDir;
+  if (config.databaseUrl) return resolve('data', 'paperboy.index');
   return config.dbPath === ':memory:' ? join(tmpdir(), `paperboy-index-${process.pid}`) : `${config.dbPath}.index`;
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { databaseLabel } from '../config.ts';
 import { ingest } from '../ingest/pipeline.ts';
 import { listInputs, readInputs } from '../ingest/sources.ts';
 import { configFrom, UserError, withStore, embedNewPapers, type GlobalFlags } from './context.ts';
@@ -32,7 +33,7 @@ export function registerIngest(program: Command): void {
       const bulk = options.bulk ?? totalBytes > BULK_BYTES;
 
       await withStore(config, async (store) => {
-        console.error(`Importing ${files.length} file(s), ${formatBytes(totalBytes)}, into ${config.dbPath}${bulk ? ' (bulk: keyword index rebuilt at the end)' : ''}`);
+        console.error(`Importing ${files.length} file(s), ${formatBytes(totalBytes)}, into ${databaseLabel(config)}${bulk ? ' (bulk: keyword index rebuilt at the end)' : ''}`);
         const progress = createProgress('ingest', totalBytes, formatBytes);
         let bytes = 0;
         let note = '';

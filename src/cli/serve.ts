@@ -1,18 +1,17 @@
 import type { Command } from 'commander';
-import type { Config } from '../config.ts';
+import { databaseLabel, type Config } from '../config.ts';
 import type { PaperRecord } from '../paper/types.ts';
 import { describeRun, runDigests } from '../digest/run.ts';
 import { every, type PeriodicJob } from '../jobs/periodic.ts';
 import { processOwner, withLease } from '../jobs/lease.ts';
 import { createGithubClient, sampleStars } from '../ingest/github.ts';
 import { categoriesToOaiSets, harvestOai } from '../ingest/oai-harvest.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp } from '../web/app.ts';
 import { LONGEST_WINDOW_MS } from '../web/limits.ts';
 import { DEFAULT_LSA_DIMENSIONS } from '../search/embedder-config.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
-import { arxivClient, baseUrlFor, configFrom, digestContextFor, keepKeywordIndexCurrent, mailerFor, openSemantic, type GlobalFlags } from './context.ts';
+import { arxivClient, baseUrlFor, openStoreFor, configFrom, digestContextFor, keepKeywordIndexCurrent, mailerFor, openSemantic, type GlobalFlags } from './context.ts';
 
 const EMPTY_HINT = 'Import papers with `npx paperboy ingest PATH` (Hugging Face daily-papers JSON, arXiv OAI-PMH XML, the Kaggle arXiv dump) or `npx paperboy harvest --from YYYY-MM-DD --set cs`.';
 
@@ -37,7 +36,7 @@ const MIN_PAPERS_FOR_INDEX = 50;
 const PRUNE_HITS_MS = 60 * 60_000;
 
 async function serve(config: Config, options: { harvest: boolean; index: boolean }): Promise<void> {
-  const store = await openSqliteStore(config.dbPath);
+  const store = await openStoreFor(config, { create: true });
   // JSON lines for log collectors; readable lines for a person at a terminal.
   const transport = process.stdout.isTTY ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } : undefined;
   let log: (line: string) => void = () => {};
@@ -94,7 +93,7 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
     throw err;
   }
   const papers = await store.paperCount();
-  app.log.info(`Paperboy serves ${papers} papers from ${config.dbPath}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; mails go to ${mailer.describe}; ${config.digestMinutes > 0 ? `digests are checked every ${config.digestMinutes} min` : 'digests are left to `paperboy digest run`'}`);
+  app.log.info(`Paperboy serves ${papers} papers from ${databaseLabel(config)}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; mails go to ${mailer.describe}; ${config.digestMinutes > 0 ? `digests are checked every ${config.digestMinutes} min` : 'digests are left to `paperboy digest run`'}`);
   const harvest = papers === 0 && options.harvest && config.harvestDays > 0 ? harvestRecent(store, config, log) : Promise.resolve();
   void harvest.then(() => keepIndexCurrent(store, semantic, options.index, log));
 }

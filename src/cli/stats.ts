@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { markInterruptedRuns } from '../ingest/runs.ts';
+import { databaseLabel } from '../config.ts';
 import type { IngestRun, StoreStats } from '../store/store.ts';
 import { configFrom, UserError, withStore, type GlobalFlags } from './context.ts';
 import { formatCount } from './progress.ts';
@@ -26,7 +27,7 @@ export function registerStats(program: Command): void {
         await markInterruptedRuns(store);
         const s = await store.stats();
         if (options.json) return console.log(JSON.stringify(s));
-        console.log(`database      ${config.dbPath}`);
+        console.log(`database      ${databaseLabel(config)}`);
         console.log(`papers        ${formatCount(s.papers)} (${formatCount(s.withAbstract)} with abstracts, ${formatCount(s.withHfSignals)} with Hugging Face signals)`);
         console.log(`versions      ${formatCount(s.versions)}`);
         console.log(`authors       ${formatCount(s.authors)}`);
