@@ -1,4 +1,5 @@
-// The HTTP app: server-rendered pages that need no JavaScript, a JSON API, static assets.
+// The HTTP app: server-rendered pages that need no JavaScript, a JSON API (Hugging Face's paths and
+// shapes, and Paperboy's own under /api/v1) described by OpenAPI at /openapi.json and /docs, static assets.
 // buildApp returns it ready but not listening; the CLI's `serve` calls listen.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -11,10 +12,12 @@ import { logMailer } from '../digest/mailer.ts';
 import { createPoliteClient } from '../ingest/http.ts';
 import type { SemanticSearch } from '../search/semantic.ts';
 import type { Store } from '../store/store.ts';
+import { registerApiDocs } from './api-docs.ts';
 import { registerApiRoutes } from './api.ts';
 import { registerAuth } from './auth.ts';
 import { DEFAULT_EMPTY_STATE_HINT, HF_IMAGE_HOSTS, type CommunitySettings, type WebContext } from './context.ts';
 import { frameworkErrorHandler, installErrorHandlers } from './errors.ts';
+import { registerHfRoutes } from './hf-api.ts';
 import { registerAccountRoutes } from './pages/account.ts';
 import { registerAuthorRoutes } from './pages/authors.ts';
 import { registerCommunityRoutes } from './pages/community.ts';
@@ -119,10 +122,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     allowedPath: (path) => path === '/katex.min.css' || /^\/fonts\/[\w-]+\.(woff2?|ttf)$/.test(path),
   });
 
+  // Before any route: it collects the API routes as they are registered (OpenAPI, /api, /docs).
+  await registerApiDocs(app, ctx);
   registerListingRoutes(app, ctx);
   registerPaperRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
   registerTopicRoutes(app, ctx);
+  registerHfRoutes(app, ctx);
   registerApiRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
   registerCommunityRoutes(app, ctx);

@@ -1,6 +1,8 @@
 // Errors a request can run into, and how they reach the person who made it: a page for the
-// browser, {error, message} for /api and for requests that prefer JSON. A 4xx always says what to do instead; a 500 never shows a
-// stack trace (it goes to the log).
+// browser, {error, message, statusCode} for the API and for requests that prefer JSON. A 4xx always
+// says what to do instead; a 500 never shows a stack trace (it goes to the log). API errors carry
+// the message in `error` and in an X-Error-Message header too: that is where Hugging Face's clients
+// (huggingface_hub, `hf papers`) look for the reason to show their user.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from './context.ts';
 import { html, type Html } from './html.ts';
@@ -53,9 +55,10 @@ const STATUS_TITLES: Record<number, string> = {
   429: 'Too many requests',
 };
 
+/** The API: /api/…, the service routes, and a paper as Markdown (whose clients read errors as the API's). */
 function isApiRequest(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0]!;
-  return path.startsWith('/api/') || path === '/api' || path === '/healthz' || prefersJson(request);
+  return path.startsWith('/api/') || path === '/api' || path === '/healthz' || path === '/openapi.json' || /^\/papers\/.+\.md$/.test(path) || prefersJson(request);
 }
 
 /** The request asks for JSON before HTML (as community.js's fetches do); a browser's navigation never does. */
@@ -110,7 +113,7 @@ function sendError(
 ): FastifyReply {
   reply.code(status);
   if (isApiRequest(request)) {
-    return reply.type('application/json; charset=utf-8').send({ error: errorName(status), message, statusCode: status });
+    return reply.type('application/json; charset=utf-8').header('x-error-message', headerText(message)).send({ error: message, message, statusCode: status });
   }
   const title = STATUS_TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'That request did not work');
   return sendPage(reply, errorPage(ctx, status, title, html`<p class="lead">${message}</p>`, links), status);
@@ -131,20 +134,40 @@ export function errorPage(ctx: WebContext, status: number, title: string, detail
   });
 }
 
+/**
+ * A message as a header value can carry it: printable ASCII only. Messages quote what was asked
+ * for, and a CR or LF there would let a request write headers of its own into the response.
+ */
+export function headerText(message: string): string {
+  return message
+    .replace(/…/g, '...')
+    .replace(/[‘’]/g, "'")
+    .replace(/[“”]/g, '"')
+    .replace(/[–—]/g, '-')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
+}
+
 function validationMessage(error: FastifyError, request: FastifyRequest): string {
   const first = error.validation![0]!;
   const params = first.params as { missingProperty?: string };
   const name = params.missingProperty ?? first.instancePath.replace(/^\//, '').split('/')[0]!;
-  const hint = PARAMETER_HINTS[name];
+  // A route's own schema says best what its parameter expects (the API's sort is not the pages'
+  // sort); the shared hints cover the pages' parameters, whose schemas have no descriptions.
+  const hint = describedParameter(request, error.validationContext, name) ?? PARAMETER_HINTS[name];
   if (!hint) return `This request has a bad parameter (${error.message}).`;
   const given = (request.query as Record<string, unknown> | undefined)?.[name] ?? (request.params as Record<string, unknown> | undefined)?.[name];
   const shown = given === undefined ? '' : ` You gave ${JSON.stringify(truncate(String(given), 60))}.`;
   return `The parameter "${name}" expects ${hint}.${shown}`;
 }
 
-function errorName(status: number): string {
-  return { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway' }[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+function describedParameter(request: FastifyRequest, context: string | undefined, name: string): string | undefined {
+  const schema = request.routeOptions.schema as Record<string, { properties?: Record<string, { description?: unknown }> } | undefined> | undefined;
+  const description = context ? schema?.[context]?.properties?.[name]?.description : undefined;
+  return typeof description === 'string' ? description : undefined;
 }
+
 
 export function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;

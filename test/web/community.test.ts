@@ -366,7 +366,7 @@ describe('collections and profiles', () => {
     const res = await app.inject({ method: 'GET', url: '/u/nobody-here', headers: { accept: 'application/json' } });
     assert.equal(res.statusCode, 404);
     assert.match(res.headers['content-type'] as string, /application\/json/);
-    assert.equal(res.json().error, 'Not Found');
+    assert.match(res.json().error, /nobody-here/);
     const page = await app.inject({ method: 'GET', url: '/u/nobody-here', headers: { accept: 'text/html,application/json;q=0.9' } });
     assert.match(page.headers['content-type'] as string, /text\/html/);
   });

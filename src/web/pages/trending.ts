@@ -1,5 +1,6 @@
 // What is trending today, this week and this month (each card says why and shows its upvotes over
-// the period), the same as JSON, and /about/trending: the formula explained from its own constants.
+// the period), the same as JSON (served by api.ts), and /about/trending: the formula explained from
+// its own constants.
 import type { FastifyInstance } from 'fastify';
 import { anchoredNote, loadTrending, type TrendingList } from '../../rank/trending-list.ts';
 import {
@@ -50,28 +51,29 @@ export function registerTrendingRoutes(app: FastifyInstance, ctx: WebContext): v
     return sendPage(reply, layout(ctx.site, { ...trendingHeading(list.period), section: 'trending', feeds: [feed], body: trendingBody(list, card, delivery) }));
   });
 
-  app.get<{ Querystring: { period?: unknown } }>('/api/trending', async (request) => {
-    const list = await loadTrending(ctx.store, periodParam(request.query.period), ctx.community.now(), TRENDING_SIZE, { latestIfQuiet: true });
-    return {
-      period: list.period,
-      from: list.from,
-      to: list.to,
-      ...(list.anchoredAt ? { anchoredAt: list.anchoredAt, note: anchoredNote(list) } : {}),
-      about: '/about/trending',
-      results: list.items.map(({ entry, paper }, i) => ({
-        rank: i + 1,
-        score: entry.score,
-        parts: entry.parts,
-        reasons: entry.reasons.map((r) => ({ ...r, text: reasonText(r, list.period) })),
-        series: entry.series,
-        paper,
-      })),
-    };
-  });
-
   app.get('/about/trending', async (_request, reply) =>
     sendPage(reply, layout(ctx.site, { title: 'How trending works', section: 'about', description: 'The formula that ranks trending papers, its constants and a worked example.', body: aboutBody() })),
   );
+}
+
+/** The trending list as the JSON API answers it (/api/v1/trending; api.ts registers the route). */
+export async function trendingJson(ctx: WebContext, period: TrendingPeriod) {
+  const list = await loadTrending(ctx.store, period, ctx.community.now(), TRENDING_SIZE, { latestIfQuiet: true });
+  return {
+    period: list.period,
+    from: list.from,
+    to: list.to,
+    ...(list.anchoredAt ? { anchoredAt: list.anchoredAt, note: anchoredNote(list) } : {}),
+    about: '/about/trending',
+    results: list.items.map(({ entry, paper }, i) => ({
+      rank: i + 1,
+      score: entry.score,
+      parts: entry.parts,
+      reasons: entry.reasons.map((r) => ({ ...r, text: reasonText(r, list.period) })),
+      series: entry.series,
+      paper,
+    })),
+  };
 }
 
 /** day (the default), week or month; anything else is a 400 that says what to write. */

@@ -1,4 +1,4 @@
-// Suggestions as you type in the header's search box: titles and authors from /api/suggest, in a
+// Suggestions as you type in the header's search box: titles and authors from /api/v1/suggest, in a
 // listbox under the box (the ARIA combobox pattern: arrow keys move, Enter opens, Escape closes).
 // Progressive enhancement: without this script the box is a plain search form, and Enter without a
 // chosen suggestion still submits it. The list is built with textContent only, never markup.
@@ -98,7 +98,7 @@
   function load(q) {
     if (controller) controller.abort();
     var mine = (controller = typeof AbortController === 'function' ? new AbortController() : null);
-    fetch('/api/suggest?q=' + encodeURIComponent(q), { headers: { accept: 'application/json' }, signal: mine ? mine.signal : undefined })
+    fetch('/api/v1/suggest?q=' + encodeURIComponent(q), { headers: { accept: 'application/json' }, signal: mine ? mine.signal : undefined })
       .then(function (res) {
         return res.ok ? res.json() : { suggestions: [] };
       })
