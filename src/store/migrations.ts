@@ -472,4 +472,9 @@ export const MIGRATIONS: string[] = [
   `
   INSERT OR REPLACE INTO meta (key, value) VALUES ('controls_to_clean', '1');
   `,
+  // 11: PostgreSQL's full-text column and its GIN index (pg-migrations.ts); SQLite has had FTS5
+  // since step 1, so there is nothing to do here but keep the two lists the same length.
+  `
+  -- 11: PostgreSQL's full-text column; SQLite has had FTS5 since step 1
+  `,
 ];

@@ -372,6 +372,27 @@ export const PG_MIGRATIONS: string[] = [
   `
   SELECT 1;
   `,
+  // 11: keyword search (pg-search.ts). Each paper's words in one tsvector, weighted A for the title,
+  // B for the abstract and C for the authors, under one GIN index that answers words, phrases,
+  // prefixes and author: alike; BM25 reads the weights to tell the column a word came from. A
+  // generated column cannot fall behind its paper, bulk import or not. The keyword index's
+  // generations (step 5) are built from it.
+  // The configuration is english's stemmer without its stop list, and with hyphenated words
+  // indexed as their parts only (text-to-speech: text, to, speech, in a row), as FTS5 tokenizes
+  // on SQLite: on SciFact (bench/pg-keywords.ts) BM25 over pg_catalog.english ranked at nDCG@10
+  // 0.682 against SQLite's 0.684, and over this configuration at 0.691.
+  `
+  CREATE TEXT SEARCH DICTIONARY paperboy_english_stem (TEMPLATE = snowball, Language = english);
+  CREATE TEXT SEARCH CONFIGURATION paperboy_english (COPY = pg_catalog.english);
+  ALTER TEXT SEARCH CONFIGURATION paperboy_english ALTER MAPPING FOR asciiword, word, hword_asciipart, hword_part WITH paperboy_english_stem;
+  ALTER TEXT SEARCH CONFIGURATION paperboy_english DROP MAPPING FOR asciihword, hword, numhword;
+  ALTER TABLE papers ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('paperboy_english'::regconfig, title), 'A') ||
+    setweight(to_tsvector('paperboy_english'::regconfig, abstract), 'B') ||
+    setweight(to_tsvector('paperboy_english'::regconfig, authors_text), 'C')
+  ) STORED;
+  CREATE INDEX papers_search ON papers USING gin (search_vector);
+  `,
 ];
 
 /** Any number: the lock that keeps two processes from migrating one database at once. */
