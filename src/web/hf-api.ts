@@ -218,10 +218,15 @@ type Source = (offset: number, limit: number) => Promise<PaperSummary[]>;
 
 function listSource(ctx: WebContext, period: Period | undefined, sort: HfSort | undefined): Source {
   if (!period && sort === 'trending') {
-    let ranked: Promise<PaperSummary[]> | undefined;
+    // Ranked once for as far as has been asked, and again (twice as deep) only when asked further.
+    let ranked: { depth: number; papers: Promise<PaperSummary[]> } | undefined;
     return async (offset, limit) => {
-      ranked ??= loadTrending(ctx.store, TRENDING_PERIOD, ctx.community.now(), SUBMITTER_SCAN, { latestIfQuiet: true }).then((list) => list.items.map((i) => i.paper));
-      return (await ranked).slice(offset, offset + limit);
+      const depth = offset + limit;
+      if (!ranked || ranked.depth < depth) {
+        const deeper = Math.max(depth, 2 * (ranked?.depth ?? 0));
+        ranked = { depth: deeper, papers: loadTrending(ctx.store, TRENDING_PERIOD, ctx.community.now(), deeper, { latestIfQuiet: true }).then((list) => list.items.map((i) => i.paper)) };
+      }
+      return (await ranked.papers).slice(offset, offset + limit);
     };
   }
   // A day's list on huggingface.co comes most upvoted first (every saved response does); the

@@ -14,6 +14,7 @@ import { listInputs, readInputs } from '../../src/ingest/sources.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { SUBMITTER_SCAN } from '../../src/web/hf-api.ts';
 import { madeUpId, newYorkWallClock } from '../../src/web/hf-shape.ts';
 import { markdownText, markdownUrl } from '../../src/web/paper-markdown.ts';
 import { launchChromium, skipWithoutChromium, watchPage } from '../helpers/browser.ts';
@@ -349,6 +350,36 @@ describe("huggingface_hub's requests, replayed", () => {
       assert.equal(shown.length, 1, `${url}: header and body agree`);
       assert.match(shown[0]!, message);
       assert.equal(res.json().statusCode, status);
+    }
+  });
+});
+
+describe('submitter= on a long list', () => {
+  test(`reads the newest ${SUBMITTER_SCAN} papers at most, and says so in X-HF-Warning (which huggingface_hub logs)`, async () => {
+    const store = await openSqliteStore(':memory:');
+    const start = Date.UTC(2024, 0, 1);
+    // The oldest paper is the only one by "oldest", and lies beyond the scan.
+    const papers = Array.from({ length: SUBMITTER_SCAN + 50 }, (_, i) => ({
+      id: `2401.${String(i).padStart(5, '0')}`,
+      title: `Paper ${i}`,
+      abstract: 'An abstract.',
+      authors: ['A. Author'],
+      listedAt: new Date(start + i * 60_000).toISOString(),
+      hf: { dailyDate: '2024-01-01', upvotes: 1, submitter: i === 0 ? 'oldest' : i % 2 ? 'odd' : 'even' },
+    }));
+    await store.bulk(() => store.upsertPapers(papers));
+    const app = await buildApp({ store });
+    try {
+      const far = await app.inject(listDailyPapersUrl({ submitter: 'oldest' }));
+      assert.deepEqual(far.json(), []);
+      assert.match(String(far.headers['x-hf-warning']), new RegExp(`^submitter; Looked through the newest ${SUBMITTER_SCAN} papers`));
+      const near = await app.inject(listDailyPapersUrl({ submitter: 'odd', limit: 3, p: 1 }));
+      assert.deepEqual(paperInfos(near.json()).map((i) => i.id), ['2401.05043', '2401.05041', '2401.05039'], 'the second page of odd ones, newest first');
+      assert.equal(near.headers['x-hf-warning'], undefined, 'found within the scan: nothing to warn of');
+      assert.match(String(near.headers.link), /submitter=odd&p=2&limit=3>; rel="next"/);
+    } finally {
+      await app.close();
+      await store.close();
     }
   });
 });
