@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import MarkdownIt from 'markdown-it';
 import { ingest } from '../../src/ingest/pipeline.ts';
 import { listInputs, readInputs } from '../../src/ingest/sources.ts';
@@ -622,6 +623,11 @@ describe('the OpenAPI document, /api and /docs', () => {
     assert.match(res.headers['content-type'] as string, /application\/json/);
     const doc = JSON.parse(res.body) as { openapi: string; info: { title: string }; paths: Record<string, Record<string, Json>> };
     assert.match(doc.openapi, /^3\.0\.\d$/);
+    // Valid against the OpenAPI 3.0 JSON schema, by a validator that refuses a broken copy.
+    assert.deepEqual(await new Validator().validate(doc), { valid: true });
+    const broken = structuredClone(doc) as unknown as { paths: Record<string, Record<string, { responses?: unknown }>> };
+    delete broken.paths['/api/daily_papers']!.get!.responses;
+    assert.equal((await new Validator().validate(broken)).valid, false);
     assert.equal(doc.info.title, 'Paperboy API');
     assert.deepEqual(Object.keys(doc.paths).sort(), EXPECTED_PATHS);
     for (const [path, ops] of Object.entries(doc.paths)) {
