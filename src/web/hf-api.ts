@@ -31,7 +31,7 @@ export const HF_TAG = 'Hugging Face-compatible';
 
 const DEFAULT_LIMIT = 50; // huggingface_hub's and huggingface.co's default page
 /**
- * A submitter filter has no index to use: it reads the list newest first and keeps that person's
+ * A submitter filter has no index to use: it reads the list in its order and keeps that person's
  * papers, reading at most this many (a warning header says when it stopped there).
  */
 export const SUBMITTER_SCAN = 5000;
@@ -95,7 +95,8 @@ export function registerHfRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (more) reply.header('link', `<${withQuery('/api/daily_papers', { ...linkParams(request.query), p: p + 1, limit })}>; rel="next"`);
       if (found.capped) {
         // huggingface_hub logs X-HF-Warning headers for its user (topic; message).
-        reply.header('x-hf-warning', `submitter; Looked through the newest ${SUBMITTER_SCAN} papers of this list only. Ask for a date, week or month to look further back.`);
+        const narrower = period ? 'Ask for a shorter period to look through all of it.' : 'Ask for a date, week or month to look further back.';
+        reply.header('x-hf-warning', `submitter; Looked through the first ${SUBMITTER_SCAN} papers of this list only. ${narrower}`);
       }
       return entries(ctx, page);
     },
