@@ -63,7 +63,7 @@ ${options.body}
 </main>
 <footer class="site-footer">
   <div class="wrap">
-    <p>${site.name} is a self-hosted paper hub. Paper metadata from <a href="https://arxiv.org">arXiv</a>; upvotes and summaries from <a href="https://huggingface.co/papers">Hugging Face</a> where imported. <a href="/search">Search help</a> · <a href="/feeds">Feeds</a> · <a href="/api/days">JSON API</a></p>
+    <p>${site.name} is a self-hosted paper hub. Paper metadata from <a href="https://arxiv.org">arXiv</a>; upvotes and summaries from <a href="https://huggingface.co/papers">Hugging Face</a> where imported. <a href="/search">Search help</a> · <a href="/feeds">Feeds</a> · <a href="/docs">JSON API</a></p>
   </div>
 </footer>
 </body>
