@@ -477,4 +477,8 @@ export const MIGRATIONS: string[] = [
   `
   -- 11: PostgreSQL's full-text column; SQLite has had FTS5 since step 1
   `,
+  // 12: PostgreSQL's full-text column reads '<' as a space (pg-migrations.ts); FTS5 already does.
+  `
+  -- 12: PostgreSQL's full-text column reads '<' as a space; FTS5 already does
+  `,
 ];

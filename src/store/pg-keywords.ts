@@ -38,6 +38,8 @@ const NOT_INDEXED = -1;
 /** Terms read per FETCH while building, and papers read per query when scoring changed ones. */
 const BUILD_FETCH = 2_000;
 const CHANGED_BATCH = 500;
+/** A prefix reaching more lexemes than this ("a*") is left to the SQL path. */
+const PREFIX_TERMS_MAX = 2_000;
 
 /** BM25's corpus statistics: papers, and the words in all of them (avgdl = tokens / rows). */
 export interface CorpusSize {
@@ -64,12 +66,15 @@ function weightedSql(weights: string): string {
  * that the two agree to rounding. The arguments are parameter placeholders.
  */
 export function bm25Sql(a: { lexemes: string; prefixes: string; idfs: string; avgdl: string }): string {
-  return `(SELECT coalesce(sum((t.idf * (t.f * ${K1 + 1}::float8)) / (t.f + ${K1}::float8 * (${1 - B}::float8 + (${B}::float8 * t.len) / ${a.avgdl}::float8))), 0::float8)
-     FROM (SELECT q.i, min(q.idf) AS idf, sum(x.f) AS f, min(x.len) AS len
-           FROM (SELECT u.lexeme, ${weightedSql('u.weights')} AS f, (sum(cardinality(u.positions)) OVER ())::float8 AS len FROM unnest(p.search_vector) AS u) AS x
+  // The frequencies only for the lexemes asked about (a subquery per entry costs most of the time),
+  // the length from every entry's positions.
+  return `(SELECT coalesce(sum((t.idf * (t.f * ${K1 + 1}::float8)) / (t.f + ${K1}::float8 * (${1 - B}::float8 + (${B}::float8 * d.len) / ${a.avgdl}::float8))), 0::float8)
+     FROM (SELECT q.i, min(q.idf) AS idf, sum(${weightedSql('u.weights')}) AS f
+           FROM unnest(p.search_vector) AS u
            JOIN unnest(${a.lexemes}::text[], ${a.prefixes}::bool[], ${a.idfs}::float8[]) WITH ORDINALITY AS q(lexeme, prefix, idf, i)
-             ON x.lexeme = q.lexeme OR (q.prefix AND starts_with(x.lexeme, q.lexeme))
-           GROUP BY q.i) AS t)`;
+             ON u.lexeme = q.lexeme OR (q.prefix AND starts_with(u.lexeme, q.lexeme))
+           GROUP BY q.i) AS t,
+          (SELECT sum(cardinality(u.positions))::float8 AS len FROM unnest(p.search_vector) AS u) AS d)`;
 }
 
 interface Generation {
@@ -86,6 +91,12 @@ interface ChangedPaper {
   stamp: number;
   length: number;
   terms: Map<string, number>;
+}
+
+/** A query term: a lexeme, or with `prefix` every lexeme starting so ("diffus*"). */
+export interface Term {
+  lexeme: string;
+  prefix: boolean;
 }
 
 interface TermList {
@@ -117,16 +128,18 @@ export class PgKeywordIndex implements KeywordIndexControl {
   constructor(private readonly db: PgDb) {}
 
   /**
-   * Ranks papers holding any of the lexemes (in query order, repeats counting again), or all of
-   * them with `all`. Undefined when there is no ready generation, too much has changed, or a
-   * lexeme is a function word left out of it: the caller then asks the SQL path.
+   * Ranks papers holding any of the terms (lexemes, or prefixes of lexemes, in query order, a
+   * repeat counting again), or all of them with `all`. With `only`, the papers the SQL path found
+   * for a query with phrases, names, exclusions or filters, in any order: just those are ranked,
+   * each scored by the terms as the SQL path would. Undefined when there is no ready generation,
+   * too much has changed, or a term needs a function word left out of it: the SQL path answers.
    */
-  async rank(lexemes: string[], options: { limit: number; all?: boolean }): Promise<KeywordRanking | undefined> {
-    if (lexemes.length === 0 || !(await this.sync())) return undefined;
+  async rank(terms: Term[], options: { limit: number; all?: boolean; only?: number[] }): Promise<KeywordRanking | undefined> {
+    if (terms.length === 0 || !(await this.sync())) return undefined;
     const generation = this.current!;
     const [postings, hiddenRows] = await Promise.all([
-      this.readPostings(generation.generation, lexemes),
-      this.db.many<{ pk: number }>('SELECT pk FROM papers WHERE hidden_at IS NOT NULL OR merged_into IS NOT NULL'),
+      this.readPostings(generation.generation, terms),
+      options.only ? [] : this.db.many<{ pk: number }>('SELECT pk FROM papers WHERE hidden_at IS NOT NULL OR merged_into IS NOT NULL'),
     ]);
     // A rebuild swapped generations while this query waited: the SQL path answers this once.
     if (!postings || this.current !== generation) return undefined;
@@ -134,13 +147,15 @@ export class PgKeywordIndex implements KeywordIndexControl {
 
     // From here on nothing waits, so no other query touches the shared accumulators meanwhile.
     const lists: TermList[] = [];
-    for (const lexeme of lexemes) {
-      const list = this.listOf(lexeme, postings.get(lexeme));
+    for (const term of terms) {
+      const list = term.prefix ? this.prefixListOf(term.lexeme, postings) : this.listOf(term.lexeme, postings.get(term.lexeme));
       if (!list) return undefined;
       lists.push(list);
     }
     const { avgdl } = this.statistics();
-    this.ensureCapacity(Math.max(generation.lengths.length, this.maxChangedKey() + 1));
+    let size = Math.max(generation.lengths.length, this.maxChangedKey() + 1);
+    for (const key of options.only ?? []) if (key >= size) size = key + 1;
+    this.ensureCapacity(size);
     const scores = this.scores;
     const matched = this.matched;
     const lengths = generation.lengths;
@@ -168,14 +183,17 @@ export class PgKeywordIndex implements KeywordIndexControl {
       }
     }
 
-    // The best few by a bounded insertion list, as sqlite-keywords.ts keeps them.
+    // The best few by a bounded insertion list, as sqlite-keywords.ts keeps them: of the papers
+    // any term touched, or of those the SQL path found (a paper it found by a phrase alone may
+    // have none of the words, and scores 0 as it does there).
+    const candidates = options.only ?? this.touched.subarray(0, touched);
     const wanted = options.limit;
     const best: number[] = [];
     let floor = Number.NEGATIVE_INFINITY;
     let total = 0;
-    for (let i = 0; i < touched; i++) {
-      const key = this.touched[i]!;
-      if (options.all && matched[key]! < need) continue;
+    for (let i = 0; i < candidates.length; i++) {
+      const key = candidates[i]!;
+      if (!options.only && options.all && matched[key]! < need) continue;
       total++;
       const score = scores[key]!;
       if (score < floor || score === Number.NEGATIVE_INFINITY) continue;
@@ -188,7 +206,7 @@ export class PgKeywordIndex implements KeywordIndexControl {
       best[at] = key;
       if (best.length === wanted) floor = scores[best[wanted - 1]!]!;
     }
-    total -= hiddenCounted;
+    if (!options.only) total -= hiddenCounted;
     const ranked = best.map((key) => ({ key, score: -scores[key]! }));
     for (let i = 0; i < touched; i++) {
       const key = this.touched[i]!;
@@ -197,8 +215,9 @@ export class PgKeywordIndex implements KeywordIndexControl {
     }
 
     // Any paper's score, from the lists (the accumulators are the next query's).
+    const allowed = options.only ? new Set(options.only) : undefined;
     const scoreOf = (key: number): number => {
-      if (hidden.has(key)) return 0;
+      if (hidden.has(key) || (allowed && !allowed.has(key))) return 0;
       let score = 0;
       let found = 0;
       for (const list of lists) {
@@ -207,23 +226,23 @@ export class PgKeywordIndex implements KeywordIndexControl {
         found++;
         score += bm25(list.idf, list.freqs[at]!, lengthOf(key, at, list));
       }
-      return found === 0 || (options.all && found < need) ? 0 : -score;
+      return found === 0 || (!allowed && options.all && found < need) ? 0 : -score;
     };
     return { ranked, total, scoreOf, via: 'impact' };
   }
 
   /**
-   * Papers holding each lexeme now, from the lists; undefined when the index cannot tell (not
-   * ready, a prefix, a function word it left out), and the caller counts with the GIN index.
+   * Papers holding each term now, from the lists; undefined when the index cannot tell (not
+   * ready, a function word it left out), and the caller counts with the GIN index.
    */
-  async documentFrequencies(lexemes: string[], prefixes: boolean[]): Promise<number[] | undefined> {
-    if (prefixes.some(Boolean) || !(await this.sync())) return undefined;
+  async documentFrequencies(terms: Term[]): Promise<number[] | undefined> {
+    if (!(await this.sync())) return undefined;
     const generation = this.current!;
-    const postings = await this.readPostings(generation.generation, lexemes);
+    const postings = await this.readPostings(generation.generation, terms);
     if (!postings || this.current !== generation) return undefined;
     const out: number[] = [];
-    for (const lexeme of lexemes) {
-      const list = this.listOf(lexeme, postings.get(lexeme));
+    for (const term of terms) {
+      const list = term.prefix ? this.prefixListOf(term.lexeme, postings) : this.listOf(term.lexeme, postings.get(term.lexeme));
       if (!list) return undefined;
       out.push(list.keys.length);
     }
@@ -405,16 +424,52 @@ export class PgKeywordIndex implements KeywordIndexControl {
     }
   }
 
-  /** The generation's rows for the lexemes, read in one statement; undefined when the generation is gone. */
-  private async readPostings(generation: number, lexemes: string[]): Promise<Map<string, { df: number; data: Buffer }> | undefined> {
+  /**
+   * The generation's rows for the lexemes, and for every lexeme starting with a prefix, read in one
+   * statement (one snapshot); undefined when the generation is gone.
+   */
+  private async readPostings(generation: number, terms: Term[]): Promise<Map<string, { df: number; data: Buffer }> | undefined> {
+    const exact = [...new Set(terms.filter((t) => !t.prefix).map((t) => t.lexeme))];
+    const prefixes = [...new Set(terms.filter((t) => t.prefix).map((t) => t.lexeme))];
+    // A range on (generation, term) finds a prefix's lexemes; starts_with keeps it exact where
+    // the database's collation orders otherwise than by code point.
     const rows = await this.db.many<{ term: string | null; df: number | null; data: Buffer | null }>(
       `SELECT k.term, k.df, k.data FROM keyword_generations g
        LEFT JOIN keyword_postings k ON k.generation = g.generation AND k.term = ANY($2::text[])
-       WHERE g.generation = $1`,
-      [generation, [...new Set(lexemes)]],
+       WHERE g.generation = $1
+       UNION ALL
+       SELECT k.term, k.df, k.data FROM unnest($3::text[], $4::text[]) AS r(low, high)
+       JOIN LATERAL (SELECT term, df, data FROM keyword_postings WHERE generation = $1 AND term >= r.low AND term < r.high AND starts_with(term, r.low) LIMIT ${PREFIX_TERMS_MAX + 1}) k ON true`,
+      [generation, exact, prefixes, prefixes.map(nextPrefix)],
     );
+    // The first half has a row (of nulls, if need be) whenever the generation is there.
     if (rows.length === 0) return undefined;
     return new Map(rows.flatMap((r) => (r.term === null ? [] : [[r.term, { df: r.df!, data: r.data! }] as const])));
+  }
+
+  /**
+   * The papers holding any lexeme that starts with `prefix`, its frequency in each the sum of
+   * theirs, as FTS5 scores a prefix query: one term. Undefined when the prefix reaches a
+   * function word left out of the generation, or too many lexemes.
+   */
+  private prefixListOf(prefix: string, postings: Map<string, { df: number; data: Buffer }>): TermList | undefined {
+    const lexemes = [...postings.keys()].filter((l) => l.startsWith(prefix));
+    for (const l of this.changedPostings.keys()) if (l.startsWith(prefix) && !postings.has(l)) lexemes.push(l);
+    if (lexemes.length > PREFIX_TERMS_MAX) return undefined;
+    const inGeneration = new Map<number, number>();
+    const inChanged = new Map<number, number>();
+    for (const lexeme of lexemes) {
+      const list = this.listOf(lexeme, postings.get(lexeme));
+      if (!list) return undefined;
+      for (let i = 0; i < list.keys.length; i++) {
+        const into = i < list.ascendingUntil ? inGeneration : inChanged;
+        into.set(list.keys[i]!, (into.get(list.keys[i]!) ?? 0) + list.freqs[i]!);
+      }
+    }
+    const ascending = [...inGeneration.keys()].sort((a, b) => a - b);
+    const keys = Int32Array.from([...ascending, ...inChanged.keys()]);
+    const freqs = Int32Array.from([...ascending.map((k) => inGeneration.get(k)!), ...inChanged.values()]);
+    return { keys, freqs, ascendingUntil: ascending.length, idf: idfOf(keys.length, this.statistics().rows) };
   }
 
   /**
@@ -532,6 +587,13 @@ function typedCopy<T extends Uint32Array | Float64Array>(blob: Buffer, Kind: { n
   const array = new Kind(blob.byteLength / Kind.BYTES_PER_ELEMENT);
   new Uint8Array(array.buffer).set(blob);
   return array;
+}
+
+/** The smallest string after every string starting with `prefix`: its last character one higher. */
+export function nextPrefix(prefix: string): string {
+  const chars = [...prefix];
+  const last = chars.pop()!;
+  return chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
 }
 
 function marginBefore(stamp: string): string {

@@ -393,6 +393,18 @@ export const PG_MIGRATIONS: string[] = [
   ) STORED;
   CREATE INDEX papers_search ON papers USING gin (search_vector);
   `,
+  // 12: a '<' is read as a space in search_vector: PostgreSQL's parser takes '<b and c>' in an
+  // abstract's "a<b and c>d" for an HTML tag and drops its words (FTS5 keeps them). The column is
+  // made again, which rewrites every paper's vector, and with it the index.
+  `
+  ALTER TABLE papers DROP COLUMN search_vector;
+  ALTER TABLE papers ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('paperboy_english'::regconfig, replace(title, '<', ' ')), 'A') ||
+    setweight(to_tsvector('paperboy_english'::regconfig, replace(abstract, '<', ' ')), 'B') ||
+    setweight(to_tsvector('paperboy_english'::regconfig, replace(authors_text, '<', ' ')), 'C')
+  ) STORED;
+  CREATE INDEX papers_search ON papers USING gin (search_vector);
+  `,
 ];
 
 /** Any number: the lock that keeps two processes from migrating one database at once. */

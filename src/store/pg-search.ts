@@ -4,15 +4,16 @@
 // sqlite.ts ranks with FTS5's bm25(): the same k1, b and column weights.
 //
 // Why BM25 and not ts_rank_cd: bench/pg-keywords.ts measured them on SciFact's train split, and
-// ts_rank_cd (cover density, no document frequencies) ranked at nDCG@10 0.404, ts_rank at 0.590,
-// BM25 at 0.691 (SQLite: 0.684). PostgreSQL has no BM25 of its own, so it is computed here, two
+// ts_rank_cd (cover density, no document frequencies) ranked at nDCG@10 0.393, ts_rank at 0.589,
+// BM25 at 0.691 (SQLite, same run: 0.684). PostgreSQL has no BM25 of its own, so it is computed here, two
 // ways that give the same scores:
-//  - by the impact index (pg-keywords.ts), for plain any-word queries, the search box's and
-//    fusion's usual case: BM25 from posting lists kept in keyword_postings (9 ms a query on
-//    SciFact where the SQL path takes 440).
-//  - in SQL, for the rest and until the index is built: the GIN index finds the papers, and each
-//    one's score is read off its tsvector (the weighted frequency of each query word, and its
-//    length), with each word's IDF worked out first.
+//  - by the impact index (pg-keywords.ts) once it is built: BM25 from posting lists kept in
+//    keyword_postings (10 ms a query on SciFact, median, where the SQL path takes 220). A plain
+//    any-word query is ranked from the lists alone; one with phrases, names, exclusions, prefixes
+//    or filters over the keys the GIN index finds for it.
+//  - in SQL, until the index is built (or when it cannot answer: too much changed, a function word
+//    it left out): the GIN index finds the papers, and each one's score is read off its tsvector
+//    (the weighted frequency of each query word, and its length), each word's IDF worked out first.
 //
 // Differences from SQLite, by the engine: a word PostgreSQL reads as several tokens ("3.5" stays
 // one, "gpt-4o" is gpt and 4o) counts as each of them when any word may match, and a phrase's
@@ -23,7 +24,7 @@ import { STOPWORDS } from '../paper/stopwords.ts';
 import { normalizeAuthorName } from '../paper/text.ts';
 import { contentWords, meaningfulTerms } from './fts.ts';
 import type { PgDb } from './pg-db.ts';
-import { bm25Sql, COMMON_WORD_SHARE, idfOf, PgKeywordIndex, PRUNE_ABOVE_PAPERS, TS_CONFIG, type CorpusSize } from './pg-keywords.ts';
+import { bm25Sql, COMMON_WORD_SHARE, idfOf, nextPrefix, PgKeywordIndex, PRUNE_ABOVE_PAPERS, TS_CONFIG, type CorpusSize, type Term } from './pg-keywords.ts';
 import type { PapersTable } from './schema.ts';
 import {
   MARK_END,
@@ -52,6 +53,8 @@ const CORPUS_SIZE_TTL_MS = 60_000;
 /** ts_headline's options for an abstract's snippet: about as long as FTS5's snippet(…, 40). */
 const SNIPPET = `MaxWords=40, MinWords=20, ShortWord=2, StartSel="${MARK_START}", StopSel="${MARK_END}"`;
 const WHOLE = `HighlightAll=true, StartSel="${MARK_START}", StopSel="${MARK_END}"`;
+/** A private-use character that stands in for '<' while ts_headline reads a text (U+E002, beside the marks). */
+const LT_STANDIN = 0xe002;
 /** Function words and research boilerplate left out of the words that find similar papers. */
 const SIMILAR_WORDS = 40;
 
@@ -65,13 +68,18 @@ export interface PgSearchOptions {
   ranking?: PgRanking;
   /** false: never ask the impact index (the bench measures the SQL path alone). */
   impact?: boolean;
+  /**
+   * The text search configuration queries are read with; the bench sets the one it rebuilt
+   * search_vector with to measure it. Headlines and suggestions keep TS_CONFIG.
+   */
+  config?: string;
 }
 
 /** One word, phrase or name as PostgreSQL normalised it: a tsquery's text and the lexemes in it. */
 interface Piece {
   /** '' when nothing of it is indexed (function words only). */
   tsquery: string;
-  lexemes: { lexeme: string; prefix: boolean }[];
+  lexemes: Term[];
 }
 
 interface Analysed {
@@ -79,12 +87,6 @@ interface Analysed {
   phrases: Piece[];
   authors: Piece[];
   excludes: Piece[];
-}
-
-/** A scoring term: an indexed word, or a prefix of words ("diffus*"), and its IDF. */
-interface ScoringTerm {
-  lexeme: string;
-  prefix: boolean;
 }
 
 /** Numbered parameters for one statement. */
@@ -100,6 +102,7 @@ export class PgSearch {
   readonly keywordIndex: PgKeywordIndex;
   private readonly ranking: PgRanking;
   private readonly useImpact: boolean;
+  private readonly config: string;
   private readonly analysisCache = new Map<string, Piece>();
   private corpus?: { at: number; size: CorpusSize };
 
@@ -111,6 +114,7 @@ export class PgSearch {
     this.keywordIndex = new PgKeywordIndex(db);
     this.ranking = options.ranking ?? 'bm25';
     this.useImpact = options.impact ?? true;
+    this.config = options.config ?? TS_CONFIG;
   }
 
   async search(query: SearchQuery, options: { limit?: number; offset?: number } = {}): Promise<SearchPage> {
@@ -118,7 +122,7 @@ export class PgSearch {
     const offset = options.offset ?? 0;
     const analysed = await this.analyse(query);
     const match = allWordsMatch(analysed);
-    if (match === undefined && hasWords(query)) return { total: 0, hits: [] }; // only unindexed words
+    if (match === undefined && hasWords(query)) return { total: 0, hits: [] }; // words, but none indexed
     if (match === undefined) {
       // Filters alone (cat:, since:): nothing to rank by, so the newest first.
       const p = new Params();
@@ -132,23 +136,22 @@ export class PgSearch {
       return { total, hits: papers.map((paper, i) => ({ key: rows[i]!.pk, paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract })) };
     }
     const terms = scoringTerms([...analysed.words, ...analysed.phrases, ...analysed.authors]);
-    const p = new Params();
-    const where = [`p.search_vector @@ ${p.add(match)}::tsquery`, ...filterSql(query, p)].join(' AND ');
-    const total = (await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM papers p WHERE ${where}`, p.values))!.n;
-    if (total === 0 || offset >= total) return { total, hits: [] };
-    const score = await this.scoreSql(terms, p, match);
-    const highlight = p.add(anyOf([...analysed.words, ...analysed.phrases]) ?? match);
-    const rows = await this.db.many<PaperRow & { score: number; title_marked: string; snippet_marked: string }>(
-      `SELECT r.*, ts_headline('${TS_CONFIG}', r.title, ${highlight}::tsquery, '${WHOLE}') AS title_marked,
-              ts_headline('${TS_CONFIG}', r.abstract, ${highlight}::tsquery, '${SNIPPET}') AS snippet_marked
-       FROM (SELECT ${ROW}, ${score} AS score FROM papers p WHERE ${where} ORDER BY score DESC, p.pk LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}) r
-       ORDER BY r.score DESC, r.pk`,
-      p.values,
+    const ranking = await this.rankMatch(match, terms, query, { limit: offset + limit });
+    const page = ranking.ranked.slice(offset);
+    if (page.length === 0) return { total: ranking.total, hits: [] };
+    // Marked as SQLite marks a page of search(): every word and phrase asked for.
+    const highlight = anyOf([...analysed.words, ...analysed.phrases]) ?? match;
+    const rows = await this.db.many<PaperRow & { title_marked: string; snippet_marked: string }>(
+      `SELECT ${ROW}, ${headline('p.title', '$2', WHOLE)} AS title_marked, ${headline('p.abstract', '$2', SNIPPET)} AS snippet_marked
+       FROM papers p WHERE p.pk = ANY($1::int[])`,
+      [page.map((r) => r.key), highlight],
     );
-    const papers = await this.summaries(rows.map(withoutExtras));
+    const byKey = new Map(rows.map((r) => [r.pk, r]));
+    const ordered = page.flatMap((r) => (byKey.has(r.key) ? [{ row: byKey.get(r.key)!, score: r.score }] : []));
+    const papers = await this.summaries(ordered.map((o) => withoutExtras(o.row)));
     return {
-      total,
-      hits: rows.map((r, i) => ({ key: r.pk, paper: papers[i]!, score: -r.score, titleMarked: r.title_marked, snippetMarked: snippetOf(r.abstract, r.snippet_marked) })),
+      total: ranking.total,
+      hits: ordered.map(({ row, score }, i) => ({ key: row.pk, paper: papers[i]!, score, titleMarked: row.title_marked, snippetMarked: snippetOf(row.abstract, row.snippet_marked) })),
     };
   }
 
@@ -168,26 +171,34 @@ export class PgSearch {
     const match = allWordsMatch(await this.analyse(all));
     if (match === undefined) return 0;
     const p = new Params();
-    const where = [`p.search_vector @@ ${p.add(match)}::tsquery`, ...filterSql(query, p)].join(' AND ');
-    return (await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM papers p WHERE ${where}`, p.values))!.n;
+    return (await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM papers p WHERE ${matchSql(match, query, p)}`, p.values))!.n;
   }
 
   private async rankAnyOrAll(query: SearchQuery, options: { limit: number; any?: boolean; scoresTo?: number; keys?: number[] }): Promise<KeywordRanking> {
-    const none: KeywordRanking = { ranked: [], total: 0, scoreOf: () => 0, via: 'fts' };
     const pruned: SearchQuery & { allRequired?: boolean } = options.any ? await this.withoutCommonWords(query) : query;
     const analysed = await this.analyse(options.any ? { ...pruned, terms: contentWords(pruned.terms) } : pruned);
-    if (options.any && options.keys === undefined) {
-      const fast = await this.rankFast(pruned, analysed, options.limit);
-      if (fast) return fast;
-    }
     const match = options.any ? anyWordMatch(analysed, pruned.allRequired) : allWordsMatch(analysed);
-    if (match === undefined) return none;
+    if (match === undefined) return { ranked: [], total: 0, scoreOf: () => 0, via: 'fts' };
     const terms = scoringTerms([...analysed.words, ...analysed.phrases, ...analysed.authors]);
-    const conditions = (p: Params) => {
-      const where = [`p.search_vector @@ ${p.add(match)}::tsquery`, ...filterSql(query, p)];
-      if (options.keys) where.push(`p.pk = ANY(${p.add(options.keys.map(Number))}::int[])`);
-      return where.join(' AND ');
-    };
+    // Plain words, no filters: the impact index's lists alone say which papers match, as the
+    // lexeme-by-lexeme match here does.
+    const plain = options.any === true && options.keys === undefined && query.phrases.length + query.authors.length + query.excludes.length + query.categories.length === 0 && !query.since && !query.until;
+    return this.rankMatch(match, terms, query, { ...options, plain, all: pruned.allRequired });
+  }
+
+  /**
+   * The papers `match` finds (with the query's filters; among `keys` when given) ranked by BM25 of
+   * `terms`. With a ready impact index a plain query is ranked from its lists alone, and any
+   * other from its lists over the keys the GIN index finds; otherwise in SQL, from each paper's
+   * tsvector. Both give the same scores.
+   */
+  private async rankMatch(match: string, terms: Term[], query: SearchQuery, options: { limit: number; scoresTo?: number; keys?: number[]; plain?: boolean; all?: boolean }): Promise<KeywordRanking> {
+    if (this.useImpact && this.ranking === 'bm25' && terms.length > 0 && (await this.keywordIndex.status()).ready) {
+      const only = options.plain ? undefined : await this.matchingKeys(match, query, options.keys);
+      const ranked = await this.keywordIndex.rank(terms, { limit: options.limit, all: options.plain && options.all, only });
+      if (ranked) return ranked;
+    }
+    const conditions = (p: Params) => matchSql(match, query, p, options.keys);
     const p = new Params();
     const where = conditions(p);
     const score = await this.scoreSql(terms, p, match);
@@ -206,23 +217,10 @@ export class PgSearch {
     return { ranked: ranked.slice(0, options.limit), total, scoreOf: (key) => scores.get(key) ?? 0, via: 'fts' };
   }
 
-  /**
-   * Plain words with no filters go to the impact index, which gives the SQL path's scores without
-   * reading every matching paper's tsvector. Undefined when it cannot answer: not built, too much
-   * changed since, a prefix, any filter, phrase, author or exclusion, or a ranking other than BM25.
-   */
-  private async rankFast(query: SearchQuery & { allRequired?: boolean }, analysed: Analysed, limit: number): Promise<KeywordRanking | undefined> {
-    if (!this.useImpact || this.ranking !== 'bm25') return undefined;
-    if (query.phrases.length + query.authors.length + query.excludes.length + query.categories.length > 0 || query.since || query.until) return undefined;
-    const lexemes: string[] = [];
-    for (const word of analysed.words) {
-      for (const l of word.lexemes) {
-        if (l.prefix) return undefined;
-        lexemes.push(l.lexeme);
-      }
-    }
-    if (lexemes.length === 0) return undefined;
-    return this.keywordIndex.rank(lexemes, { limit, all: query.allRequired });
+  /** The keys of the visible papers `match` and the query's filters find (among `keys`, if given). */
+  private async matchingKeys(match: string, query: SearchQuery, keys?: number[]): Promise<number[]> {
+    const p = new Params();
+    return (await this.db.many<{ pk: number }>(`SELECT p.pk FROM papers p WHERE ${matchSql(match, query, p, keys)}`, p.values)).map((r) => r.pk);
   }
 
   /**
@@ -239,7 +237,7 @@ export class PgSearch {
     for (const term of query.terms) {
       if (term.endsWith('*')) { rare.push(term); continue; }
       const piece = await this.piece(term, 'word');
-      const frequencies = await this.documentFrequencies(piece.lexemes.map((l) => l.lexeme));
+      const frequencies = await this.documentFrequencies(piece.lexemes);
       if (Math.max(0, ...frequencies) <= limit) rare.push(term);
     }
     return rare.length > 0 ? { ...query, terms: rare } : { ...query, allRequired: true };
@@ -249,7 +247,7 @@ export class PgSearch {
    * The BM25 of paper p as an SQL expression (higher is better), with the terms' IDFs and the
    * average length added to `p`; or ts_rank_cd / ts_rank of `match` when the bench asks for them.
    */
-  private async scoreSql(terms: ScoringTerm[], p: Params, match: string): Promise<string> {
+  private async scoreSql(terms: Term[], p: Params, match: string): Promise<string> {
     if (this.ranking !== 'bm25') {
       // {D, C, B, A}: authors, abstract, title in the ratio of the BM25 column weights.
       const weights = `'{0, 0.25, 0.5, 1}'::float4[]`;
@@ -258,8 +256,7 @@ export class PgSearch {
     }
     if (terms.length === 0) return '0::float8';
     const size = await this.corpusSize();
-    const frequencies = await this.documentFrequencies(terms.map((t) => t.lexeme), terms.map((t) => t.prefix));
-    const idfs = frequencies.map((df) => idfOf(df, size.rows));
+    const idfs = (await this.documentFrequencies(terms)).map((df) => idfOf(df, size.rows));
     return bm25Sql({
       lexemes: p.add(terms.map((t) => t.lexeme)),
       prefixes: p.add(terms.map((t) => t.prefix)),
@@ -268,14 +265,14 @@ export class PgSearch {
     });
   }
 
-  /** Papers holding each lexeme (or a lexeme starting so, for prefixes), counted now. */
-  private async documentFrequencies(lexemes: string[], prefixes: boolean[] = lexemes.map(() => false)): Promise<number[]> {
-    if (lexemes.length === 0) return [];
-    const known = this.useImpact ? await this.keywordIndex.documentFrequencies(lexemes, prefixes) : undefined;
+  /** Papers holding each term now (for a prefix, any lexeme starting so). */
+  private async documentFrequencies(terms: Term[]): Promise<number[]> {
+    if (terms.length === 0) return [];
+    const known = this.useImpact ? await this.keywordIndex.documentFrequencies(terms) : undefined;
     if (known) return known;
     const rows = await this.db.many<{ n: number }>(
       `SELECT (SELECT count(*) FROM papers p WHERE p.search_vector @@ t.q::tsquery) AS n FROM unnest($1::text[]) WITH ORDINALITY AS t(q, i) ORDER BY t.i`,
-      [lexemes.map((l, i) => `${quoteLexeme(l)}${prefixes[i] ? ':*' : ''}`)],
+      [terms.map((t) => `${quoteLexeme(t.lexeme)}${t.prefix ? ':*' : ''}`)],
     );
     return rows.map((r) => r.n);
   }
@@ -308,8 +305,8 @@ export class PgSearch {
 
   async keywordScores(keys: number[], query: SearchQuery): Promise<Map<number, number>> {
     if (keys.length === 0) return new Map();
+    if (!hasWords(query)) return new Map((await this.filterKeys(keys, query)).map((k) => [k, 0]));
     const ranking = await this.rankAnyOrAll(query, { limit: keys.length, any: true, keys });
-    if (ranking.ranked.length === 0 && !hasWords(query)) return new Map((await this.filterKeys(keys, query)).map((k) => [k, 0]));
     return new Map(ranking.ranked.map((r) => [r.key, -r.score]));
   }
 
@@ -323,8 +320,8 @@ export class PgSearch {
     const list = p.add(keys.map(Number));
     const marks = highlight === undefined
       ? `NULL::text AS title_marked, NULL::text AS snippet_marked`
-      : `CASE WHEN p.search_vector @@ ${p.add(highlight)}::tsquery THEN ts_headline('${TS_CONFIG}', p.title, $${p.values.length}::tsquery, '${WHOLE}') END AS title_marked,
-         CASE WHEN p.search_vector @@ $${p.values.length}::tsquery THEN ts_headline('${TS_CONFIG}', p.abstract, $${p.values.length}::tsquery, '${SNIPPET}') END AS snippet_marked`;
+      : `CASE WHEN p.search_vector @@ ${p.add(highlight)}::tsquery THEN ${headline('p.title', `$${p.values.length}`, WHOLE)} END AS title_marked,
+         CASE WHEN p.search_vector @@ $${p.values.length}::tsquery THEN ${headline('p.abstract', `$${p.values.length}`, SNIPPET)} END AS snippet_marked`;
     const rows = await this.db.many<PaperRow & { title_marked: string | null; snippet_marked: string | null }>(
       `SELECT ${ROW}, ${marks} FROM papers p WHERE p.pk = ANY(${list}::int[]) AND ${VISIBLE}`,
       p.values,
@@ -423,9 +420,9 @@ export class PgSearch {
     // to_tsquery input from their letters and digits only, so nothing typed is read as syntax.
     const inputs = missing.map(([text, kind]) => tsqueryInput(text, kind));
     const rows = await this.db.many<{ q: string }>(
-      `SELECT CASE WHEN t.raw THEN to_tsquery('${TS_CONFIG}', t.x) ELSE phraseto_tsquery('${TS_CONFIG}', t.x) END::text AS q
+      `SELECT CASE WHEN t.raw THEN to_tsquery($3::regconfig, t.x) ELSE phraseto_tsquery($3::regconfig, t.x) END::text AS q
        FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS t(x, raw, i) ORDER BY t.i`,
-      [inputs.map((i) => i.text), inputs.map((i) => i.raw)],
+      [inputs.map((i) => i.text), inputs.map((i) => i.raw), this.config],
     );
     missing.forEach(([text, kind], i) => {
       const q = rows[i]!.q;
@@ -498,7 +495,7 @@ function anyOf(pieces: Piece[]): string | undefined {
 }
 
 /** Each lexeme of the words, phrases and names once per time it is asked for, as FTS5 sums its phrases. */
-function scoringTerms(pieces: Piece[]): ScoringTerm[] {
+function scoringTerms(pieces: Piece[]): Term[] {
   return pieces.flatMap((p) => p.lexemes);
 }
 
@@ -519,17 +516,26 @@ function filterSql(query: SearchQuery, p: Params): string[] {
   return filters;
 }
 
+/**
+ * ts_headline of a column: its words matching the tsquery marked. A '<' is hidden from the parser
+ * (as migration 11 hides it from to_tsvector) so that "a<b and c>d" is not taken for a tag, whose
+ * words would be neither found nor marked, and put back after.
+ */
+function headline(column: string, tsquery: string, options: string): string {
+  return `replace(ts_headline('${TS_CONFIG}', replace(${column}, '<', chr(${LT_STANDIN})), ${tsquery}::tsquery, '${options}'), chr(${LT_STANDIN}), '<')`;
+}
+
+/** The papers a tsquery and the query's filters find, among `keys` when given: SQL on papers p. */
+function matchSql(match: string, query: SearchQuery, p: Params, keys?: number[]): string {
+  const where = [`p.search_vector @@ ${p.add(match)}::tsquery`, ...filterSql(query, p)];
+  if (keys) where.push(`p.pk = ANY(${p.add(keys.map(Number))}::int[])`);
+  return where.join(' AND ');
+}
+
 function nextDay(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);
   return d.toISOString();
-}
-
-/** The smallest string after every string starting with `prefix`: its last character one higher. */
-function nextPrefix(prefix: string): string {
-  const chars = [...prefix];
-  const last = chars.pop()!;
-  return chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
 }
 
 function withoutExtras<T extends PaperRow>(row: T): PaperRow {
