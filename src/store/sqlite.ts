@@ -547,7 +547,12 @@ class SqliteStore implements Store {
   async keywordScores(keys: number[], query: SearchQuery): Promise<Map<number, number>> {
     if (keys.length === 0) return new Map();
     const fast = this.rankFast(this.withoutCommonWords(query), 1);
-    if (fast) return new Map(keys.flatMap((key) => (fast.scoreOf(key) > 0 ? [[key, fast.scoreOf(key)] as [number, number]] : [])));
+    // scoreOf is BM25 as FTS5 reports it (negative, lower is better); this map is higher-is-better.
+    // The index scores any paper it holds, hidden and merged ones too: filterKeys keeps the visible.
+    if (fast) {
+      const scored = keys.filter((key) => fast.scoreOf(key) < 0);
+      return new Map((await this.filterKeys(scored, query)).map((key) => [key, -fast.scoreOf(key)]));
+    }
     const match = buildMatch(query, { any: true });
     if (match === undefined) return new Map((await this.filterKeys(keys, query)).map((k) => [k, 0]));
     // The whole match, then the papers asked about: FTS5 given `rowid IN (…)` as well took seven

@@ -159,10 +159,8 @@ for (const engine of ENGINES) {
         assert.ok(any.ranked.every((r) => r.score < 0 && any.scoreOf(r.key) === r.score));
       });
 
-      // sqlite.ts keeps the impact index's scoreOf(key) > 0, but scoreOf is negative (lower is
-      // better), so once the index is built every paper is dropped. Left to the SQLite store's owner.
-      const sqliteBug = engine.name === 'sqlite' && built ? 'sqlite.ts keywordScores: the impact index answers, and every paper is dropped (it keeps scoreOf > 0; scoreOf is negative)' : undefined;
-      test('keywordScores: BM25 of the papers asked about that have any of the words, higher is better', { todo: sqliteBug }, async () => {
+      // Once the impact index is built it answers this too: SQLite's once kept scoreOf > 0, where scoreOf is negative, and dropped every paper.
+      test('keywordScores: BM25 of the papers asked about that have any of the words, higher is better', async () => {
         const scores = await store.keywordScores(['2403.00001', '2403.00003', '2403.00008'].map((id) => keyOf.get(id)!), q('speech synthesis'));
         assert.deepEqual([...scores.keys()].map((k) => idOf.get(k)).sort(), ['2403.00001', '2403.00008'], 'papers with none of the words are absent');
         assert.ok([...scores.values()].every((s) => s > 0), 'higher is better');
