@@ -3,7 +3,7 @@ import { databaseLabel, type Config } from '../config.ts';
 import type { PaperRecord } from '../paper/types.ts';
 import { describeRun, runDigests } from '../digest/run.ts';
 import { every, type PeriodicJob } from '../jobs/periodic.ts';
-import { processOwner, withLease } from '../jobs/lease.ts';
+import { processOwner, withLease, withLeaseKept } from '../jobs/lease.ts';
 import { createGithubClient, sampleStars } from '../ingest/github.ts';
 import { categoriesToOaiSets, harvestOai } from '../ingest/oai-harvest.ts';
 import type { Store } from '../store/store.ts';
@@ -62,7 +62,8 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
   });
   log = (line) => app.log.info(line);
   const owner = processOwner();
-  const jobs: PeriodicJob[] = [every(REFRESH_MS, () => keepIndexCurrent(store, semantic, options.index, log), { onError: failedTo('Index upkeep failed', log) })];
+  const upkeep = () => keepIndexCurrent(store, semantic, { buildWhenMissing: options.index, owner }, log);
+  const jobs: PeriodicJob[] = [every(REFRESH_MS, upkeep, { onError: failedTo('Index upkeep failed', log) })];
   // Rate-limit hits older than the longest window count for nothing; forgetting them keeps the table small.
   jobs.push(every(PRUNE_HITS_MS, () => store.shared.pruneHits(new Date(Date.now() - LONGEST_WINDOW_MS).toISOString()), { onError: failedTo('Pruning old rate-limit counts failed', log) }));
   if (config.githubSampleMinutes > 0) jobs.push(sampleStarsEvery(store, config, owner, log));
@@ -94,8 +95,8 @@ async function serve(config: Config, options: { harvest: boolean; index: boolean
   }
   const papers = await store.paperCount();
   app.log.info(`Paperboy serves ${papers} papers from ${databaseLabel(config)}; meaning search ${semantic.model ? `uses ${semantic.model.name}` : 'is not built yet'}; mails go to ${mailer.describe}; ${config.digestMinutes > 0 ? `digests are checked every ${config.digestMinutes} min` : 'digests are left to `paperboy digest run`'}`);
-  const harvest = papers === 0 && options.harvest && config.harvestDays > 0 ? harvestRecent(store, config, log) : Promise.resolve();
-  void harvest.then(() => keepIndexCurrent(store, semantic, options.index, log));
+  const harvest = papers === 0 && options.harvest && config.harvestDays > 0 ? harvestOnce(store, config, owner, log) : Promise.resolve();
+  void harvest.then(upkeep);
 }
 
 /** Repositories asked about per round: GitHub allows 60 requests an hour without a token. */
@@ -129,32 +130,51 @@ function failedTo(what: string, log: (line: string) => void): (error: Error) => 
  * Rebuilds the keyword index when due; embeds new papers; builds the built-in model first if there
  * is none and enough papers.
  */
-async function keepIndexCurrent(store: Store, semantic: SemanticSearch, buildWhenMissing: boolean, log: (line: string) => void): Promise<void> {
+/** Index upkeep can take minutes on a big hub; its lease is renewed while it runs. */
+const INDEX_LEASE_MS = 5 * 60_000;
+const HARVEST_LEASE_MS = 5 * 60_000;
+
+/**
+ * This process's meaning index takes in what other processes stored; then, in one process of all
+ * those on the database at a time (a lease), the keyword index is rebuilt when due and new papers
+ * are embedded (or the first model is built). A process killed mid-way leaves the lease to run out.
+ */
+async function keepIndexCurrent(store: Store, semantic: SemanticSearch, options: { buildWhenMissing: boolean; owner: string }, log: (line: string) => void): Promise<void> {
   try {
-    let lastLogged = 0;
-    const keywords = await keepKeywordIndexCurrent(store, (_step, done, total) => {
-      if (Date.now() - lastLogged > 10_000) log(`keyword index build: ${Math.round((100 * done) / Math.max(1, total))}%`);
-      lastLogged = Date.now();
-    });
-    if (keywords) log(`Built the keyword index: ${keywords.papers} papers, ${keywords.terms} words, in ${keywords.seconds.toFixed(1)} s`);
     await semantic.refresh();
-    if (semantic.model) {
-      const done = await semantic.catchUp();
-      if (done > 0) log(`Embedded ${done} new or changed papers for meaning search`);
-      return;
-    }
-    if (!buildWhenMissing || semantic.isBuilding) return;
-    const papers = await store.paperCount();
-    if (papers < MIN_PAPERS_FOR_INDEX) return;
-    log(`Building the meaning-search index for ${papers} papers in the background; searches use keywords until it is ready`);
-    let lastStep = '';
-    await semantic.build({ kind: 'lsa', dimensions: DEFAULT_LSA_DIMENSIONS }, (step, done, total) => {
-      if (step !== lastStep || done === total) log(`index build: ${step} ${done} of ${total}`);
-      lastStep = step;
-    });
+    await withLeaseKept(store.shared, 'index-upkeep', { owner: options.owner, ttlMs: INDEX_LEASE_MS }, () => upkeepIndexes(store, semantic, options.buildWhenMissing, log));
   } catch (err) {
     log(`Meaning search could not be updated: ${(err as Error).message}`);
   }
+}
+
+async function upkeepIndexes(store: Store, semantic: SemanticSearch, buildWhenMissing: boolean, log: (line: string) => void): Promise<void> {
+  let lastLogged = 0;
+  const keywords = await keepKeywordIndexCurrent(store, (_step, done, total) => {
+    if (Date.now() - lastLogged > 10_000) log(`keyword index build: ${Math.round((100 * done) / Math.max(1, total))}%`);
+    lastLogged = Date.now();
+  });
+  if (keywords) log(`Built the keyword index: ${keywords.papers} papers, ${keywords.terms} words, in ${keywords.seconds.toFixed(1)} s`);
+  if (semantic.model) {
+    const done = await semantic.catchUp();
+    if (done > 0) log(`Embedded ${done} new or changed papers for meaning search`);
+    return;
+  }
+  if (!buildWhenMissing || semantic.isBuilding) return;
+  const papers = await store.paperCount();
+  if (papers < MIN_PAPERS_FOR_INDEX) return;
+  log(`Building the meaning-search index for ${papers} papers in the background; searches use keywords until it is ready`);
+  let lastStep = '';
+  await semantic.build({ kind: 'lsa', dimensions: DEFAULT_LSA_DIMENSIONS }, (step, done, total) => {
+    if (step !== lastStep || done === total) log(`index build: ${step} ${done} of ${total}`);
+    lastStep = step;
+  });
+}
+
+/** Several processes starting on one empty database: one harvests, the others serve and say so. */
+async function harvestOnce(store: Store, config: Config, owner: string, log: (line: string) => void): Promise<void> {
+  const outcome = await withLeaseKept(store.shared, 'start-up-harvest', { owner, ttlMs: HARVEST_LEASE_MS }, () => harvestRecent(store, config, log));
+  if (!outcome.ran) log(`Another process (${outcome.holder ?? 'unknown'}) is harvesting arXiv for this database; this one serves meanwhile.`);
 }
 
 /** The start-up harvest: best effort, in the background; the hub serves (with its empty state) meanwhile. */

@@ -67,3 +67,19 @@ export async function withLease<T>(shared: SharedStore, name: string, options: L
     await shared.releaseLease(name, options.owner);
   }
 }
+
+/**
+ * withLease for work that cannot stop between steps to renew (an index build, a harvest): the
+ * lease is renewed on a timer, every third of its time, while the work runs. If the process dies
+ * the timer dies with it, and the lease runs out for the next process to take over.
+ */
+export async function withLeaseKept<T>(shared: SharedStore, name: string, options: LeaseOptions, work: () => Promise<T>): Promise<LeaseOutcome<T>> {
+  return withLease(shared, name, options, async (renew) => {
+    const timer = setInterval(() => void renew().catch(() => {}), Math.max(10, options.ttlMs / 3));
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  });
+}
