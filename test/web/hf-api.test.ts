@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import MarkdownIt from 'markdown-it';
 import { ingest } from '../../src/ingest/pipeline.ts';
@@ -147,6 +147,26 @@ async function importFiles(store: Store, paths: string[]): Promise<void> {
 }
 
 // ---------- on the fixtures: no ../shared/data needed ----------
+
+
+/** A hub on the web fixtures for one describe: opened before its tests, closed after. */
+function fixtureHub(): { get: (url: string) => Promise<LightMyRequestResponse>; readonly store: Store; readonly app: FastifyInstance } {
+  let store: Store;
+  let app: FastifyInstance;
+  before(async () => {
+    store = await fixtureStore();
+    app = await buildApp({ store });
+  });
+  after(async () => {
+    await app.close();
+    await store.close();
+  });
+  return {
+    get: (url) => app.inject({ method: 'GET', url }),
+    get store() { return store; },
+    get app() { return app; },
+  };
+}
 
 describe('on the fixture file and the web fixtures', () => {
   let store: Store;
@@ -386,29 +406,19 @@ describe('submitter= on a long list', () => {
 });
 
 describe('counts are the hub\'s: upvotes from Hugging Face plus votes here, comments likewise', () => {
-  let store: Store;
-  let app: FastifyInstance;
-  const get = (url: string) => app.inject({ method: 'GET', url });
-
-  before(async () => {
-    store = await fixtureStore();
-    app = await buildApp({ store });
-  });
-  after(async () => {
-    await app.close();
-    await store.close();
-  });
+  const hub = fixtureHub();
+  const { get } = hub;
 
   test('two votes and a comment here show in every shape, and reorder the day', async () => {
     const before = (await get(`/api/daily_papers?date=${LATEST_DAY}`)).json() as Json[];
     assert.deepEqual(before.map((e) => [(e.paper as Json).id, (e.paper as Json).upvotes, e.numComments]), [[MATH_ID, 87, 4], [HOSTILE_ID, 3, 0]]);
     const now = new Date().toISOString();
     for (const email of ['a@example.org', 'b@example.org']) {
-      const { user } = await store.accounts.userForEmail(email, now);
-      for (let i = 0; i < 1; i++) await store.community.vote(user.key, HOSTILE_ID, true, now);
+      const { user } = await hub.store.accounts.userForEmail(email, now);
+      for (let i = 0; i < 1; i++) await hub.store.community.vote(user.key, HOSTILE_ID, true, now);
     }
-    const { user } = await store.accounts.userForEmail('a@example.org', now);
-    await store.community.addComment({ userKey: user.key, paperId: HOSTILE_ID, body: 'A comment here', now });
+    const { user } = await hub.store.accounts.userForEmail('a@example.org', now);
+    await hub.store.community.addComment({ userKey: user.key, paperId: HOSTILE_ID, body: 'A comment here', now });
     const afterVotes = (await get(`/api/daily_papers?date=${LATEST_DAY}`)).json() as Json[];
     assert.deepEqual(afterVotes.map((e) => [(e.paper as Json).id, (e.paper as Json).upvotes, e.numComments]), [[MATH_ID, 87, 4], [HOSTILE_ID, 5, 1]]);
     assert.equal((await get(`/api/papers/${HOSTILE_ID}`)).json().upvotes, 5);
@@ -581,18 +591,8 @@ describe('New York wall clock, as entries write publishedAt', () => {
 });
 
 describe('the OpenAPI document, /api and /docs', () => {
-  let store: Store;
-  let app: FastifyInstance;
-  const get = (url: string) => app.inject({ method: 'GET', url });
-
-  before(async () => {
-    store = await fixtureStore();
-    app = await buildApp({ store });
-  });
-  after(async () => {
-    await app.close();
-    await store.close();
-  });
+  const hub = fixtureHub();
+  const { get } = hub;
 
   const EXPECTED_PATHS = [
     '/api',
