@@ -9,6 +9,7 @@ import { registerGithub } from './github.ts';
 import { registerHarvest } from './harvest.ts';
 import { registerIndex } from './index-cmd.ts';
 import { registerIngest } from './ingest.ts';
+import { registerMigrate } from './migrate.ts';
 import { registerModels } from './models.ts';
 import { registerSearch } from './search.ts';
 import { registerServe } from './serve.ts';
@@ -27,6 +28,7 @@ for (const register of [registerServe, registerIngest, registerHarvest, register
 registerGithub(program);
 registerUsers(program);
 registerDigest(program);
+registerMigrate(program);
 
 try {
   await program.parseAsync(process.argv);
