@@ -12,32 +12,32 @@
 // changed_at other than the one the build read) are read from their tsvector and scored from
 // there, their entries in the generation skipped; past a tenth of the hub `needsRebuild` says so.
 //
-// The posting lists' encoding (varint key gaps and weighted frequencies) and the ranking loop are
-// sqlite-keywords.ts's; that file does not export them, so they are written again here.
+// The posting lists' encoding (varint key gaps and weighted frequencies), the changed papers'
+// bookkeeping and the ranking loop are impact-index.ts's, which sqlite-keywords.ts builds on too.
 
 import { STOPWORDS } from '../paper/stopwords.ts';
+import {
+  asBuffer,
+  B,
+  CHANGED_BATCH,
+  COLUMN_WEIGHTS,
+  encodePostings,
+  idfOf,
+  ImpactIndex,
+  K1,
+  leftOut,
+  NOT_INDEXED,
+  type ChangedPaper,
+  type FrequencyList,
+  type GenerationRow,
+} from './impact-index.ts';
 import type { PgDb } from './pg-db.ts';
-import { COLUMN_WEIGHTS, COMMON_WORD_SHARE, PRUNE_ABOVE_PAPERS } from './sqlite-keywords.ts';
 import type { KeywordBuildReport, KeywordIndexControl, KeywordIndexStatus, KeywordRanking } from './store.ts';
-
-export { COMMON_WORD_SHARE, PRUNE_ABOVE_PAPERS };
 
 /** The text search configuration of papers.search_vector (migration 11). */
 export const TS_CONFIG = 'paperboy_english';
-/** FTS5's bm25() constants, as sqlite-keywords.ts uses them. */
-const K1 = 1.2;
-const B = 0.75;
-/** A commit may land a little after its changed_at stamp: changed papers are looked for this far back. */
-const STAMP_MARGIN_MS = 60_000;
-/** Changed papers beyond which a rebuild is due, and beyond which scoring them on the fly is too slow to try. */
-const REBUILD_SHARE = 0.1;
-const REBUILD_MIN = 2_000;
-const DELTA_MAX = 50_000;
-/** The df recorded for a function word left out (too common): a query needing it goes to the SQL path. */
-const NOT_INDEXED = -1;
-/** Terms read per FETCH while building, and papers read per query when scoring changed ones. */
+/** Terms read per FETCH while building. */
 const BUILD_FETCH = 2_000;
-const CHANGED_BATCH = 500;
 /** A prefix reaching more lexemes than this ("a*") is left to the SQL path. */
 const PREFIX_TERMS_MAX = 2_000;
 
@@ -45,13 +45,6 @@ const PREFIX_TERMS_MAX = 2_000;
 export interface CorpusSize {
   rows: number;
   tokens: number;
-}
-
-/** FTS5's IDF: never zero or below for a word that occurs, so a very common word still counts a little. */
-export function idfOf(df: number, rows: number): number {
-  if (df === 0) return 0;
-  const idf = Math.log((rows - df + 0.5) / (df + 0.5));
-  return idf <= 0 ? 1e-6 : idf;
 }
 
 /** A tsvector entry's frequency with its columns weighted: each position counts its column's weight. */
@@ -77,55 +70,19 @@ export function bm25Sql(a: { lexemes: string; prefixes: string; idfs: string; av
           (SELECT sum(cardinality(u.positions))::float8 AS len FROM unnest(p.search_vector) AS u) AS d)`;
 }
 
-interface Generation {
-  generation: number;
-  builtThrough: string;
-  rows: number;
-  tokens: number;
-  lengths: Uint32Array;
-  /** changed_at (ms) of each paper as the generation read it; 0 for a key it does not hold. */
-  stamps: Float64Array;
-}
-
-interface ChangedPaper {
-  stamp: number;
-  length: number;
-  terms: Map<string, number>;
-}
-
 /** A query term: a lexeme, or with `prefix` every lexeme starting so ("diffus*"). */
 export interface Term {
   lexeme: string;
   prefix: boolean;
 }
 
-interface TermList {
-  keys: Int32Array;
-  freqs: Int32Array;
-  /** Keys ascend up to here; after it come changed papers, in no order. */
-  ascendingUntil: number;
-  idf: number;
-}
-
-export class PgKeywordIndex implements KeywordIndexControl {
-  private current?: Generation;
-  private changed = new Map<number, ChangedPaper>();
-  private changedPostings = new Map<string, Map<number, number>>();
-  /** 1 for keys whose entries in the generation are out of date. */
-  private stale = new Uint8Array(0);
-  private changedTokens = 0;
-  private changedLengthInGeneration = 0;
-  private changedInGeneration = 0;
-  private seenThrough = '';
-  /** More papers changed than can be scored from text: the SQL path answers until the next build. */
-  private overflow = false;
-  private scores = new Float64Array(0);
-  private matched = new Uint8Array(0);
-  private touched = new Int32Array(0);
+export class PgKeywordIndex extends ImpactIndex implements KeywordIndexControl {
   /** Syncs run one at a time: two requests at once must not both apply the same changed papers. */
   private turn: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: PgDb) {}
+  constructor(private readonly db: PgDb) {
+    super();
+  }
 
   /**
    * Ranks papers holding any of the terms (lexemes, or prefixes of lexemes, in query order, a
@@ -146,89 +103,13 @@ export class PgKeywordIndex implements KeywordIndexControl {
     const hidden = new Set(hiddenRows.map((r) => r.pk));
 
     // From here on nothing waits, so no other query touches the shared accumulators meanwhile.
-    const lists: TermList[] = [];
+    const lists: FrequencyList[] = [];
     for (const term of terms) {
       const list = term.prefix ? this.prefixListOf(term.lexeme, postings) : this.listOf(term.lexeme, postings.get(term.lexeme));
       if (!list) return undefined;
       lists.push(list);
     }
-    const { avgdl } = this.statistics();
-    let size = Math.max(generation.lengths.length, this.maxChangedKey() + 1);
-    for (const key of options.only ?? []) if (key >= size) size = key + 1;
-    this.ensureCapacity(size);
-    const scores = this.scores;
-    const matched = this.matched;
-    const lengths = generation.lengths;
-    const bm25 = (idf: number, f: number, length: number) => (idf * (f * (K1 + 1))) / (f + K1 * (1 - B + (B * length) / avgdl));
-    const lengthOf = (key: number, i: number, list: TermList) => (i < list.ascendingUntil ? lengths[key]! : this.changed.get(key)!.length);
-    let touched = 0;
-    for (const list of lists) {
-      const { keys, freqs, idf } = list;
-      if (touched + keys.length > this.touched.length) this.growTouched(touched + keys.length);
-      const touchedKeys = this.touched;
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
-        if (matched[key] === 0) touchedKeys[touched++] = key;
-        matched[key]!++;
-        scores[key]! += bm25(idf, freqs[i]!, lengthOf(key, i, list));
-      }
-    }
-
-    const need = lists.length;
-    let hiddenCounted = 0;
-    for (const key of hidden) {
-      if (key < matched.length && matched[key]! > 0 && (!options.all || matched[key]! >= need)) {
-        scores[key] = Number.NEGATIVE_INFINITY;
-        hiddenCounted++;
-      }
-    }
-
-    // The best few by a bounded insertion list, as sqlite-keywords.ts keeps them: of the papers
-    // any term touched, or of those the SQL path found (a paper it found by a phrase alone may
-    // have none of the words, and scores 0 as it does there).
-    const candidates = options.only ?? this.touched.subarray(0, touched);
-    const wanted = options.limit;
-    const best: number[] = [];
-    let floor = Number.NEGATIVE_INFINITY;
-    let total = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      const key = candidates[i]!;
-      if (!options.only && options.all && matched[key]! < need) continue;
-      total++;
-      const score = scores[key]!;
-      if (score < floor || score === Number.NEGATIVE_INFINITY) continue;
-      if (best.length === wanted && !better(score, key, floor, best[wanted - 1]!)) continue;
-      let at = best.length === wanted ? wanted - 1 : best.length;
-      while (at > 0 && better(score, key, scores[best[at - 1]!]!, best[at - 1]!)) {
-        best[at] = best[at - 1]!;
-        at--;
-      }
-      best[at] = key;
-      if (best.length === wanted) floor = scores[best[wanted - 1]!]!;
-    }
-    if (!options.only) total -= hiddenCounted;
-    const ranked = best.map((key) => ({ key, score: -scores[key]! }));
-    for (let i = 0; i < touched; i++) {
-      const key = this.touched[i]!;
-      scores[key] = 0;
-      matched[key] = 0;
-    }
-
-    // Any paper's score, from the lists (the accumulators are the next query's).
-    const allowed = options.only ? new Set(options.only) : undefined;
-    const scoreOf = (key: number): number => {
-      if (hidden.has(key) || (allowed && !allowed.has(key))) return 0;
-      let score = 0;
-      let found = 0;
-      for (const list of lists) {
-        const at = positionOf(list, key);
-        if (at < 0) continue;
-        found++;
-        score += bm25(list.idf, list.freqs[at]!, lengthOf(key, at, list));
-      }
-      return found === 0 || (!allowed && options.all && found < need) ? 0 : -score;
-    };
-    return { ranked, total, scoreOf, via: 'impact' };
+    return this.rankLists(lists, { ...options, hidden, zeroHidden: true });
   }
 
   /**
@@ -257,11 +138,7 @@ export class PgKeywordIndex implements KeywordIndexControl {
   }
 
   async status(): Promise<KeywordIndexStatus> {
-    const ready = await this.sync();
-    const generation = this.current;
-    if (!generation) return { ready: false, papers: 0, changed: 0, needsRebuild: true };
-    const changed = this.overflow ? DELTA_MAX : this.changed.size;
-    return { ready, papers: generation.rows, changed, builtThrough: generation.builtThrough, needsRebuild: this.overflow || changed > Math.max(REBUILD_MIN, REBUILD_SHARE * generation.rows) };
+    return this.statusOf(await this.sync());
   }
 
   /**
@@ -304,7 +181,7 @@ export class PgKeywordIndex implements KeywordIndexControl {
 
       // Function words in more than a tenth of a large hub's papers are left out of any-word
       // queries (pg-search.ts) and listed as not indexed, as sqlite-keywords.ts lists them.
-      const common = (term: string, df: number) => rows >= PRUNE_ABOVE_PAPERS && df > COMMON_WORD_SHARE * rows && functionWords.has(term);
+      const common = (term: string, df: number) => leftOut(term, df, rows, functionWords);
       await q.run(`DECLARE term_lists NO SCROLL CURSOR FOR
                    SELECT u.lexeme AS term, array_agg(p.pk ORDER BY p.pk) AS keys, array_agg(${weightedSql('u.weights')}::int ORDER BY p.pk) AS freqs
                    FROM papers p, unnest(p.search_vector) u GROUP BY u.lexeme`);
@@ -353,18 +230,12 @@ export class PgKeywordIndex implements KeywordIndexControl {
       return false;
     }
     if (this.current?.generation !== state.generation) {
-      const row = await this.db.one<{ generation: number; built_through: string; rows: number; tokens: number; lengths: Buffer; stamps: Buffer }>(
+      const row = await this.db.one<GenerationRow>(
         'SELECT generation, built_through, rows, tokens, lengths, stamps FROM keyword_generations WHERE generation = $1',
         [state.generation],
       );
       if (!row) return false; // replaced between the two reads; the next query loads the newer one
-      this.current = { generation: row.generation, builtThrough: row.built_through, rows: row.rows, tokens: row.tokens, lengths: typedCopy(row.lengths, Uint32Array), stamps: typedCopy(row.stamps, Float64Array) };
-      this.changed.clear();
-      this.changedPostings.clear();
-      this.stale = new Uint8Array(this.current.lengths.length);
-      this.changedTokens = this.changedLengthInGeneration = this.changedInGeneration = 0;
-      this.seenThrough = row.built_through;
-      this.overflow = false;
+      this.useGeneration(row);
     }
     // Looked for at every query: PostgreSQL has no cheap "has anything changed" (SQLite's
     // data_version), and the look is an index range over the last minute of changes.
@@ -375,18 +246,9 @@ export class PgKeywordIndex implements KeywordIndexControl {
 
   private async lookForChanges(): Promise<void> {
     if (this.overflow) return;
-    const generation = this.current!;
-    const rows = await this.db.many<{ pk: number; changed_at: string }>('SELECT pk, changed_at FROM papers WHERE changed_at > $1', [marginBefore(this.seenThrough)]);
-    const fresh: number[] = [];
-    for (const { pk, changed_at: changedAt } of rows) {
-      const stamp = Date.parse(changedAt);
-      if (this.changed.get(pk)?.stamp === stamp || (pk < generation.stamps.length && generation.stamps[pk] === stamp)) continue;
-      fresh.push(pk);
-    }
-    if (this.changed.size + fresh.length > DELTA_MAX) {
-      this.overflow = true;
-      return;
-    }
+    const rows = await this.db.many<{ pk: number; changed_at: string }>('SELECT pk, changed_at FROM papers WHERE changed_at > $1', [this.lookFrom()]);
+    const fresh = this.freshKeys(rows.map((r) => [r.pk, r.changed_at] as const));
+    if (!fresh) return;
     for (let i = 0; i < fresh.length; i += CHANGED_BATCH) {
       const papers = await this.db.many<{ pk: number; changed_at: string; lexemes: string[]; freqs: number[]; length: number }>(
         `SELECT p.pk, p.changed_at, coalesce(array_agg(u.lexeme) FILTER (WHERE u.lexeme IS NOT NULL), '{}') AS lexemes,
@@ -403,24 +265,8 @@ export class PgKeywordIndex implements KeywordIndexControl {
   private scoreFromText(papers: { pk: number; changed_at: string; lexemes: string[]; freqs: number[]; length: number }[]): void {
     const generation = this.current!;
     for (const p of papers) {
-      const key = p.pk;
       const paper: ChangedPaper = { stamp: Date.parse(p.changed_at), length: p.length, terms: new Map(p.lexemes.map((l, i) => [l, p.freqs[i]!])) };
-      const previous = this.changed.get(key);
-      if (previous) {
-        this.changedTokens -= previous.length;
-        for (const term of previous.terms.keys()) this.changedPostings.get(term)?.delete(key);
-      } else if (key < generation.stamps.length && generation.stamps[key]! > 0) {
-        this.stale[key] = 1;
-        this.changedInGeneration++;
-        this.changedLengthInGeneration += generation.lengths[key]!;
-      }
-      this.changed.set(key, paper);
-      this.changedTokens += paper.length;
-      for (const [term, f] of paper.terms) {
-        let postings = this.changedPostings.get(term);
-        if (!postings) this.changedPostings.set(term, (postings = new Map()));
-        postings.set(key, f);
-      }
+      this.keepChanged(p.pk, paper, p.pk < generation.stamps.length && generation.stamps[p.pk]! > 0);
     }
   }
 
@@ -452,7 +298,7 @@ export class PgKeywordIndex implements KeywordIndexControl {
    * theirs, as FTS5 scores a prefix query: one term. Undefined when the prefix reaches a
    * function word left out of the generation, or too many lexemes.
    */
-  private prefixListOf(prefix: string, postings: Map<string, { df: number; data: Buffer }>): TermList | undefined {
+  private prefixListOf(prefix: string, postings: Map<string, { df: number; data: Buffer }>): FrequencyList | undefined {
     const lexemes = [...postings.keys()].filter((l) => l.startsWith(prefix));
     for (const l of this.changedPostings.keys()) if (l.startsWith(prefix) && !postings.has(l)) lexemes.push(l);
     if (lexemes.length > PREFIX_TERMS_MAX) return undefined;
@@ -471,122 +317,6 @@ export class PgKeywordIndex implements KeywordIndexControl {
     const freqs = Int32Array.from([...ascending.map((k) => inGeneration.get(k)!), ...inChanged.values()]);
     return { keys, freqs, ascendingUntil: ascending.length, idf: idfOf(keys.length, this.statistics().rows) };
   }
-
-  /**
-   * A lexeme's papers: the generation's (keys ascending) less out-of-date ones, then the changed
-   * papers holding it, with its IDF now. Undefined for a function word the generation left out.
-   */
-  private listOf(lexeme: string, row: { df: number; data: Buffer } | undefined): TermList | undefined {
-    if (row?.df === NOT_INDEXED) return undefined;
-    const extra = this.changedPostings.get(lexeme);
-    const capacity = (row?.df ?? 0) + (extra?.size ?? 0);
-    const keys = new Int32Array(capacity);
-    const freqs = new Int32Array(capacity);
-    const stale = this.stale;
-    let n = 0;
-    if (row) {
-      decodePostings(row.data, (key, f) => {
-        if (stale[key]) return;
-        keys[n] = key;
-        freqs[n++] = f;
-      });
-    }
-    const ascendingUntil = n;
-    if (extra) for (const [key, f] of extra) { keys[n] = key; freqs[n++] = f; }
-    return { keys: keys.subarray(0, n), freqs: freqs.subarray(0, n), ascendingUntil, idf: idfOf(n, this.statistics().rows) };
-  }
-
-  private statistics(): { rows: number; tokens: number; avgdl: number } {
-    const generation = this.current!;
-    const rows = generation.rows - this.changedInGeneration + this.changed.size;
-    const tokens = generation.tokens - this.changedLengthInGeneration + this.changedTokens;
-    return { rows, tokens, avgdl: tokens / Math.max(1, rows) };
-  }
-
-  private maxChangedKey(): number {
-    let max = 0;
-    for (const key of this.changed.keys()) if (key > max) max = key;
-    return max;
-  }
-
-  private ensureCapacity(size: number): void {
-    if (this.scores.length >= size) return;
-    const grown = Math.max(size, Math.ceil(this.scores.length * 1.25));
-    this.scores = new Float64Array(grown);
-    this.matched = new Uint8Array(grown);
-  }
-
-  private growTouched(needed: number): void {
-    const grown = new Int32Array(Math.max(1024, needed, this.touched.length * 2));
-    grown.set(this.touched);
-    this.touched = grown;
-  }
-}
-
-/** Where a paper is in a list: binary search in the ascending part, then a scan of the changed ones. */
-function positionOf(list: TermList, key: number): number {
-  const { keys } = list;
-  let lo = 0;
-  let hi = list.ascendingUntil - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const k = keys[mid]!;
-    if (k === key) return mid;
-    if (k < key) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  for (let i = list.ascendingUntil; i < keys.length; i++) if (keys[i] === key) return i;
-  return -1;
-}
-
-/** Higher score first; equal scores by key, as a stable order. */
-function better(score: number, key: number, otherScore: number, otherKey: number): boolean {
-  return score > otherScore || (score === otherScore && key < otherKey);
-}
-
-/** A posting list as sqlite-keywords.ts stores one: per paper, a varint key gap then a varint frequency. */
-export function encodePostings(keys: number[], freqs: number[]): Buffer {
-  const bytes: number[] = [];
-  const put = (value: number) => {
-    while (value >= 0x80) {
-      bytes.push((value % 0x80) | 0x80);
-      value = Math.floor(value / 0x80);
-    }
-    bytes.push(value);
-  };
-  let last = 0;
-  for (let i = 0; i < keys.length; i++) {
-    put(keys[i]! - last);
-    put(freqs[i]!);
-    last = keys[i]!;
-  }
-  return Buffer.from(bytes);
-}
-
-/** Reads encodePostings' list, calling `each` per paper in key order. */
-export function decodePostings(data: Buffer, each: (key: number, f: number) => void): void {
-  let key = 0;
-  for (let at = 0; at < data.length; ) {
-    let byte = data[at++]!;
-    let gap = byte & 0x7f;
-    for (let shift = 7; byte & 0x80; shift += 7) gap += ((byte = data[at++]!) & 0x7f) * 2 ** shift;
-    byte = data[at++]!;
-    let f = byte & 0x7f;
-    for (let shift = 7; byte & 0x80; shift += 7) f += ((byte = data[at++]!) & 0x7f) * 2 ** shift;
-    key += gap;
-    each(key, f);
-  }
-}
-
-function asBuffer(array: Uint32Array | Float64Array): Buffer {
-  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-}
-
-/** A typed array over a copy of a bytea (a Buffer's bytes need not be aligned for it). */
-function typedCopy<T extends Uint32Array | Float64Array>(blob: Buffer, Kind: { new (length: number): T; BYTES_PER_ELEMENT: number }): T {
-  const array = new Kind(blob.byteLength / Kind.BYTES_PER_ELEMENT);
-  new Uint8Array(array.buffer).set(blob);
-  return array;
 }
 
 /** The smallest string after every string starting with `prefix`: its last character one higher. */
@@ -594,8 +324,4 @@ export function nextPrefix(prefix: string): string {
   const chars = [...prefix];
   const last = chars.pop()!;
   return chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
-}
-
-function marginBefore(stamp: string): string {
-  return new Date(Date.parse(stamp) - STAMP_MARGIN_MS).toISOString();
 }

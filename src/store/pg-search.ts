@@ -24,7 +24,8 @@ import { STOPWORDS } from '../paper/stopwords.ts';
 import { normalizeAuthorName } from '../paper/text.ts';
 import { contentWords, meaningfulTerms } from './fts.ts';
 import type { PgDb } from './pg-db.ts';
-import { bm25Sql, COMMON_WORD_SHARE, idfOf, nextPrefix, PgKeywordIndex, PRUNE_ABOVE_PAPERS, TS_CONFIG, type CorpusSize, type Term } from './pg-keywords.ts';
+import { COMMON_WORD_SHARE, idfOf, PRUNE_ABOVE_PAPERS } from './impact-index.ts';
+import { bm25Sql, nextPrefix, PgKeywordIndex, TS_CONFIG, type CorpusSize, type Term } from './pg-keywords.ts';
 import type { PapersTable } from './schema.ts';
 import {
   MARK_END,
