@@ -4,11 +4,10 @@
 // (INSERT … ON CONFLICT against a primary or unique key), or a transaction that locks the rows it
 // decides on, so any number of processes on the database leave the same result.
 import type { Collection, Comment, CommunityStore, Submission, VoteState } from './community.ts';
+import { PAPER_ROW, VISIBLE, type PaperRow } from './paper-rows.ts';
 import type { PgDb, Queryable } from './pg-db.ts';
 import { slugify, type SummariesOf } from './sqlite-community.ts';
 import type { PaperSummary } from './store.ts';
-
-type PaperRow = Parameters<SummariesOf>[0][number];
 
 interface CommentRow {
   pk: number;
@@ -36,7 +35,6 @@ interface CollectionRow {
   updated_at: string;
 }
 
-const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 const COMMENT_COLUMNS = `c.pk, p.id AS paper_id, c.parent_pk, c.user_pk, u.name::text AS user_name, c.body, c.created_at, c.edited_at, c.deleted_at, c.hidden_at
   FROM comments c JOIN papers p ON p.pk = c.paper_pk JOIN users u ON u.pk = c.user_pk`;
 const COLLECTION_COLUMNS = `k.pk, k.user_pk, u.name::text AS user_name, k.slug, k.name, k.description, k.public, k.created_at, k.updated_at,
@@ -217,7 +215,7 @@ export class PgCommunity implements CommunityStore {
 
   async collectionPapers(collectionKey: number, options: { limit?: number; offset?: number } = {}): Promise<PaperSummary[]> {
     return this.summaries(await this.db.many<PaperRow>(
-      `SELECT p.* FROM collection_items i JOIN papers p ON p.pk = i.paper_pk WHERE i.collection_pk = $1 AND ${VISIBLE}
+      `SELECT ${PAPER_ROW} FROM collection_items i JOIN papers p ON p.pk = i.paper_pk WHERE i.collection_pk = $1 AND ${VISIBLE}
        ORDER BY i.added_at DESC, p.pk DESC LIMIT $2 OFFSET $3`,
       [collectionKey, options.limit ?? DEFAULT_LIMIT, options.offset ?? 0],
     ));
@@ -237,7 +235,7 @@ export class PgCommunity implements CommunityStore {
 
   async collectionAdditions(collectionKey: number, from: string, to: string, limit: number): Promise<PaperSummary[]> {
     return this.summaries(await this.db.many<PaperRow>(
-      `SELECT p.* FROM collection_items i JOIN papers p ON p.pk = i.paper_pk
+      `SELECT ${PAPER_ROW} FROM collection_items i JOIN papers p ON p.pk = i.paper_pk
        WHERE i.collection_pk = $1 AND i.added_at > $2 AND i.added_at <= $3 AND ${VISIBLE}
        ORDER BY i.added_at DESC, p.pk DESC LIMIT $4`,
       [collectionKey, from, to, limit],
@@ -259,14 +257,14 @@ export class PgCommunity implements CommunityStore {
 
   async votedBy(userKey: number, options: { limit?: number } = {}): Promise<PaperSummary[]> {
     return this.summaries(await this.db.many<PaperRow>(
-      `SELECT p.* FROM votes v JOIN papers p ON p.pk = v.paper_pk WHERE v.user_pk = $1 AND ${VISIBLE} ORDER BY v.created_at DESC, p.pk DESC LIMIT $2`,
+      `SELECT ${PAPER_ROW} FROM votes v JOIN papers p ON p.pk = v.paper_pk WHERE v.user_pk = $1 AND ${VISIBLE} ORDER BY v.created_at DESC, p.pk DESC LIMIT $2`,
       [userKey, options.limit ?? DEFAULT_LIMIT],
     ));
   }
 
   async submittedBy(userKey: number, options: { limit?: number } = {}): Promise<PaperSummary[]> {
     return this.summaries(await this.db.many<PaperRow>(
-      `SELECT p.* FROM submissions s JOIN papers p ON p.pk = s.paper_pk WHERE s.user_pk = $1 AND ${VISIBLE} ORDER BY s.submitted_at DESC, p.pk DESC LIMIT $2`,
+      `SELECT ${PAPER_ROW} FROM submissions s JOIN papers p ON p.pk = s.paper_pk WHERE s.user_pk = $1 AND ${VISIBLE} ORDER BY s.submitted_at DESC, p.pk DESC LIMIT $2`,
       [userKey, options.limit ?? DEFAULT_LIMIT],
     ));
   }

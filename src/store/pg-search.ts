@@ -19,14 +19,13 @@
 // one, "gpt-4o" is gpt and 4o) counts as each of them when any word may match, and a phrase's
 // score is that of its words, where FTS5 scores a phrase as one term.
 
-import type { Selectable } from 'kysely';
 import { STOPWORDS } from '../paper/stopwords.ts';
 import { normalizeAuthorName } from '../paper/text.ts';
 import { contentWords, meaningfulTerms } from './fts.ts';
 import type { PgDb } from './pg-db.ts';
 import { COMMON_WORD_SHARE, idfOf, PRUNE_ABOVE_PAPERS } from './impact-index.ts';
 import { bm25Sql, nextPrefix, PgKeywordIndex, TS_CONFIG, type CorpusSize, type Term } from './pg-keywords.ts';
-import type { PapersTable } from './schema.ts';
+import { leadingWords, nextDay, PAPER_ROW, unrankedHits, VISIBLE, type PaperRow } from './paper-rows.ts';
 import {
   MARK_END,
   MARK_START,
@@ -38,15 +37,6 @@ import {
   type Suggestion,
 } from './store.ts';
 
-export type PaperRow = Selectable<PapersTable>;
-
-/** Every column of papers but search_vector, which no caller reads (kilobytes a row). */
-const PAPER_COLUMNS = ['pk', 'id', 'title', 'abstract', 'authors_text', 'categories', 'primary_category', 'published_at', 'updated_at', 'listed_at',
-  'listed_explicit', 'latest_version', 'hidden_at', 'merged_into', 'comments', 'journal_ref', 'doi', 'license', 'report_no', 'project_page',
-  'content_hash', 'added_at', 'changed_at'];
-const ROW = PAPER_COLUMNS.map((c) => `p.${c}`).join(', ');
-/** Papers a moderator hid, and duplicates merged into another, are left out of every list and search. */
-const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 /** Analysed words and phrases remembered (stemming never changes). */
 const ANALYSIS_CACHE_SIZE = 10_000;
 /** The paper count and corpus length, when no impact index has them, are read at most this often. */
@@ -130,11 +120,10 @@ export class PgSearch {
       const where = filterSql(query, p).join(' AND ');
       const total = (await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM papers p WHERE ${where}`, p.values))!.n;
       const rows = await this.db.many<PaperRow>(
-        `SELECT ${ROW} FROM papers p WHERE ${where} ORDER BY coalesce(p.published_at, p.listed_at) DESC, p.pk DESC LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`,
+        `SELECT ${PAPER_ROW} FROM papers p WHERE ${where} ORDER BY coalesce(p.published_at, p.listed_at) DESC, p.pk DESC LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`,
         p.values,
       );
-      const papers = await this.summaries(rows);
-      return { total, hits: papers.map((paper, i) => ({ key: rows[i]!.pk, paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract })) };
+      return { total, hits: unrankedHits(rows, await this.summaries(rows)) };
     }
     const terms = scoringTerms([...analysed.words, ...analysed.phrases, ...analysed.authors]);
     const ranking = await this.rankMatch(match, terms, query, { limit: offset + limit });
@@ -143,7 +132,7 @@ export class PgSearch {
     // Marked as SQLite marks a page of search(): every word and phrase asked for.
     const highlight = anyOf([...analysed.words, ...analysed.phrases]) ?? match;
     const rows = await this.db.many<PaperRow & { title_marked: string; snippet_marked: string }>(
-      `SELECT ${ROW}, ${headline('p.title', '$2', WHOLE)} AS title_marked, ${headline('p.abstract', '$2', SNIPPET)} AS snippet_marked
+      `SELECT ${PAPER_ROW}, ${headline('p.title', '$2', WHOLE)} AS title_marked, ${headline('p.abstract', '$2', SNIPPET)} AS snippet_marked
        FROM papers p WHERE p.pk = ANY($1::int[])`,
       [page.map((r) => r.key), highlight],
     );
@@ -324,7 +313,7 @@ export class PgSearch {
       : `CASE WHEN p.search_vector @@ ${p.add(highlight)}::tsquery THEN ${headline('p.title', `$${p.values.length}`, WHOLE)} END AS title_marked,
          CASE WHEN p.search_vector @@ $${p.values.length}::tsquery THEN ${headline('p.abstract', `$${p.values.length}`, SNIPPET)} END AS snippet_marked`;
     const rows = await this.db.many<PaperRow & { title_marked: string | null; snippet_marked: string | null }>(
-      `SELECT ${ROW}, ${marks} FROM papers p WHERE p.pk = ANY(${list}::int[]) AND ${VISIBLE}`,
+      `SELECT ${PAPER_ROW}, ${marks} FROM papers p WHERE p.pk = ANY(${list}::int[]) AND ${VISIBLE}`,
       p.values,
     );
     const byKey = new Map(rows.map((r) => [r.pk, r]));
@@ -374,7 +363,7 @@ export class PgSearch {
   }
 
   async similarByKeywords(id: string, limit = 6): Promise<PaperSummary[]> {
-    const row = await this.db.one<PaperRow>(`SELECT ${ROW} FROM papers p WHERE p.id = $1`, [id]);
+    const row = await this.db.one<PaperRow>(`SELECT ${PAPER_ROW} FROM papers p WHERE p.id = $1`, [id]);
     if (!row) return [];
     // The distinctive words of its title and abstract, any of which may match; BM25's IDF then
     // favours the rarer ones.
@@ -385,7 +374,7 @@ export class PgSearch {
     const ranking = await this.rankAnyOrAll(query, { limit: limit + 1, any: true });
     const keys = ranking.ranked.map((r) => r.key).filter((k) => k !== row.pk).slice(0, limit);
     if (keys.length === 0) return [];
-    const rows = await this.db.many<PaperRow>(`SELECT ${ROW} FROM papers p WHERE p.pk = ANY($1::int[]) AND ${VISIBLE}`, [keys]);
+    const rows = await this.db.many<PaperRow>(`SELECT ${PAPER_ROW} FROM papers p WHERE p.pk = ANY($1::int[]) AND ${VISIBLE}`, [keys]);
     const byKey = new Map(rows.map((r) => [r.pk, r]));
     return this.summaries(keys.flatMap((k) => byKey.get(k) ?? []));
   }
@@ -533,12 +522,6 @@ function matchSql(match: string, query: SearchQuery, p: Params, keys?: number[])
   return where.join(' AND ');
 }
 
-function nextDay(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
-}
-
 function withoutExtras<T extends PaperRow>(row: T): PaperRow {
   const { score: _s, title_marked: _t, snippet_marked: _m, ...rest } = row as T & { score?: number; title_marked?: unknown; snippet_marked?: unknown };
   return rest as PaperRow;
@@ -552,10 +535,4 @@ function snippetOf(abstract: string, marked: string): string {
   const before = abstract.slice(0, at).trim() !== '' ? '…' : '';
   const after = abstract.slice(at + plain.length).trim() !== '' ? '…' : '';
   return `${before}${marked}${after}`;
-}
-
-/** The start of an abstract, for papers found by meaning where no word of the query occurs. */
-function leadingWords(text: string, count: number): string {
-  const words = text.split(/\s+/);
-  return words.length <= count ? text : `${words.slice(0, count).join(' ')}…`;
 }

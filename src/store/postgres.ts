@@ -8,10 +8,35 @@
 // times are compared with the database's collation, so their indexes serve: strings of one fixed
 // format of digits and punctuation sort the same in every collation.
 
-import type { Selectable } from 'kysely';
-import { normalizeAuthorName } from '../paper/text.ts';
 import type { PaperRecord, RecordError } from '../paper/types.ts';
 import { hashPaper, mergePaper, type PaperState } from './merge.ts';
+import {
+  AUTHOR_CACHE_SIZE,
+  authorKey,
+  batchCounts,
+  harvestStateRow,
+  hfColumns,
+  INTERRUPTED_LISTED,
+  laterThan,
+  nextDay,
+  PAPER_ROW,
+  paperColumns,
+  paperDetail,
+  paperState,
+  paperSummaries,
+  sameSignals,
+  sampleTime,
+  storeStats,
+  toHarvestState,
+  toIngestRun,
+  VISIBLE,
+  type HarvestStateRow,
+  type HfRow,
+  type IngestRunRow,
+  type PaperChildren,
+  type PaperColumns,
+  type PaperRow,
+} from './paper-rows.ts';
 import { connectPostgres, type PgDb, type Queryable } from './pg-db.ts';
 import { migratePostgres } from './pg-migrations.ts';
 import { PgVectors } from './pg-vectors.ts';
@@ -21,7 +46,6 @@ import { PgShared } from './pg-shared.ts';
 import { PgSignals } from './pg-signals.ts';
 import { PgSubscriptions } from './pg-subscriptions.ts';
 import { PgSearch } from './pg-search.ts';
-import type { Database, PapersTable } from './schema.ts';
 import type {
   AuthorPapers,
   DayCount,
@@ -43,20 +67,6 @@ import type {
   UpsertOutcome,
 } from './store.ts';
 
-/** Papers a moderator hid, and duplicates merged into another, are left out of every list and search. */
-const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
-/**
- * A paper row's columns, for reads that return rows: named rather than p.*, as papers also holds
- * its keyword-search vector, which nothing here reads and which is the biggest column of the row.
- */
-export const PAPER_ROW = ['pk', 'id', 'title', 'abstract', 'authors_text', 'categories', 'primary_category', 'published_at', 'updated_at', 'listed_at',
-  'listed_explicit', 'latest_version', 'hidden_at', 'merged_into', 'comments', 'journal_ref', 'doi', 'license', 'report_no', 'project_page',
-  'content_hash', 'added_at', 'changed_at'].map((c) => `p.${c}`).join(', ');
-/** Interrupted ingest runs that stats lists (it counts them all). */
-const INTERRUPTED_LISTED = 10;
-/** Author keys remembered between batches before the memory is cleared (as sqlite.ts bounds it). */
-const AUTHOR_CACHE_SIZE = 200_000;
-
 export interface PgStoreOptions {
   /** A schema of its own (made when missing); a hub uses public. */
   schema?: string;
@@ -73,21 +83,6 @@ export async function openPostgresStore(url: string, options: PgStoreOptions = {
     throw error;
   }
   return new PgStore(db);
-}
-
-type PaperRow = Selectable<PapersTable>;
-type HfRow = Selectable<Database['hf_signals']>;
-type IngestRunRow = Selectable<Database['ingest_runs']>;
-
-/** The columns of papers that an upsert writes (everything but pk, added_at and moderation). */
-type PaperColumns = Omit<PaperRow, 'pk' | 'added_at' | 'hidden_at' | 'merged_into'>;
-
-/** A paper's rows other than its own, as loadState reads them. */
-interface Children {
-  versions: { version: number; created_at: string | null; size: string | null }[];
-  authors: string[];
-  links: string[];
-  hf?: HfRow;
 }
 
 /** What one batch writes for one paper id: its final columns and state, and its signals. */
@@ -237,11 +232,10 @@ export class PgStore implements Store {
    * writers of overlapping author lists queue rather than deadlock.
    */
   private async resolveAuthors(q: Queryable, names: string[], found: Map<string, number>): Promise<(name: string) => number> {
-    const keyOf = (name: string) => normalizeAuthorName(name) || name;
     const known = (key: string) => found.get(key) ?? this.authorPks.get(key);
     const firstName = new Map<string, string>();
     for (const name of names) {
-      const key = keyOf(name);
+      const key = authorKey(name);
       if (known(key) === undefined && !firstName.has(key)) firstName.set(key, name);
     }
     const find = async (keys: string[]) => {
@@ -259,7 +253,7 @@ export class PgStore implements Store {
       await find(missing.filter((k) => !found.has(k)));
     }
     return (name) => {
-      const pk = known(keyOf(name));
+      const pk = known(authorKey(name));
       if (pk === undefined) throw new Error(`author ${JSON.stringify(name)} was neither found nor made`);
       return pk;
     };
@@ -273,24 +267,10 @@ export class PgStore implements Store {
   async getPaper(id: string): Promise<PaperDetail | undefined> {
     const row = await this.db.one<PaperRow>(`SELECT ${PAPER_ROW} FROM papers p WHERE p.id = $1`, [id]);
     if (!row) return undefined;
-    const state = loadState(row, (await loadChildren(this.db, [row.pk])).get(row.pk)!);
+    const state = paperState(row, (await loadChildren(this.db, [row.pk])).get(row.pk)!);
     const [summary] = await this.summaries([row]);
     const mergedInto = row.merged_into === null ? undefined : (await this.db.one<{ id: string }>('SELECT id FROM papers WHERE pk = $1', [row.merged_into]))?.id;
-    return {
-      ...summary!,
-      comments: state.comments,
-      journalRef: state.journalRef,
-      doi: state.doi,
-      license: state.license,
-      reportNo: state.reportNo,
-      versions: state.versions,
-      codeUrls: state.codeUrls,
-      hf: state.hf,
-      addedAt: row.added_at,
-      hiddenAt: row.hidden_at ?? undefined,
-      mergedInto,
-      listedExplicitly: row.listed_explicit === 1,
-    };
+    return paperDetail(summary!, row, state, mergedInto);
   }
 
   /** Turns paper rows into summaries with their authors and signals, in the rows' order. */
@@ -299,32 +279,7 @@ export class PgStore implements Store {
     const pks = rows.map((r) => r.pk);
     const authors = await this.db.many<{ paper_pk: number; name: string }>('SELECT paper_pk, name FROM paper_authors WHERE paper_pk = ANY($1::int4[]) ORDER BY paper_pk, position', [pks]);
     const signals = await this.db.many<HfRow>('SELECT * FROM hf_signals WHERE paper_pk = ANY($1::int4[])', [pks]);
-    const authorsOf = new Map<number, string[]>();
-    for (const a of authors) (authorsOf.get(a.paper_pk) ?? authorsOf.set(a.paper_pk, []).get(a.paper_pk)!).push(a.name);
-    const signalsOf = new Map(signals.map((s) => [s.paper_pk, s]));
-    return rows.map((r) => {
-      const hf = signalsOf.get(r.pk);
-      return {
-        id: r.id,
-        title: r.title,
-        abstract: r.abstract,
-        authors: authorsOf.get(r.pk) ?? [],
-        categories: r.categories ? r.categories.split(' ') : [],
-        primaryCategory: r.primary_category ?? undefined,
-        published: r.published_at ?? undefined,
-        updated: r.updated_at ?? undefined,
-        listedAt: r.listed_at,
-        latestVersion: r.latest_version ?? undefined,
-        upvotes: hf?.upvotes,
-        numComments: hf?.num_comments ?? undefined,
-        githubRepo: hf?.github_repo ?? undefined,
-        githubStars: hf?.github_stars ?? undefined,
-        projectPage: r.project_page ?? undefined,
-        ...(hf?.ai_summary ? { aiSummary: hf.ai_summary } : {}),
-        ...(hf?.organization ? { organization: hf.organization } : {}),
-        ...(hf?.thumbnail ? { thumbnail: hf.thumbnail } : {}),
-      };
-    });
+    return paperSummaries(rows, authors, signals);
   }
 
   async listPapers(from: string, to: string, options: ListOptions = {}): Promise<PaperSummary[]> {
@@ -410,7 +365,7 @@ export class PgStore implements Store {
   }
 
   async authorPapers(name: string, options: { limit?: number; offset?: number } = {}): Promise<AuthorPapers | undefined> {
-    const author = await this.db.one<{ pk: number; name: string }>('SELECT pk, name FROM authors WHERE normalized = $1', [normalizeAuthorName(name) || name]);
+    const author = await this.db.one<{ pk: number; name: string }>('SELECT pk, name FROM authors WHERE normalized = $1', [authorKey(name)]);
     if (!author) return undefined;
     const count = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM paper_authors pa JOIN papers p ON p.pk = pa.paper_pk WHERE pa.author_pk = $1 AND ${VISIBLE}`, [author.pk]);
     const rows = await this.db.many<PaperRow>(
@@ -439,13 +394,12 @@ export class PgStore implements Store {
       const outcomes = { added: 0, updated: 0, unchanged: 0 };
       if (batch.papers.length > 0) for (const o of await this.upsertBatch(q, batch.papers, now, authors)) outcomes[o]++;
       await insertIngestErrors(q, runId, batch.errors);
-      // A bad record is skipped too: it is read and does not go in.
+      const counts = batchCounts(batch);
       const row = await q.one<IngestRunSummary>(
         `UPDATE ingest_runs SET read = read + $2, added = added + $3, updated = updated + $4, unchanged = unchanged + $5,
                 skipped = skipped + $6, errors = errors + $7, committed_at = $8, status = 'running', finished_at = NULL
          WHERE id = $1 RETURNING read, added, updated, unchanged, skipped, errors`,
-        [runId, batch.papers.length + batch.errors.length + batch.passed, outcomes.added, outcomes.updated, outcomes.unchanged,
-          batch.passed + batch.errors.length, batch.errors.length, now],
+        [runId, counts.read, outcomes.added, outcomes.updated, outcomes.unchanged, counts.skipped, counts.errors, now],
       );
       if (!row) throw new Error(`ingest run #${runId} does not exist`);
       return row;
@@ -474,16 +428,17 @@ export class PgStore implements Store {
   }
 
   async getHarvestState(key: string): Promise<HarvestState | undefined> {
-    const r = await this.db.one<Selectable<Database['harvest_state']>>('SELECT * FROM harvest_state WHERE key = $1', [key]);
-    return r && { key: r.key, resumptionToken: r.resumption_token ?? undefined, harvested: r.harvested, completedAt: r.completed_at ?? undefined, updatedAt: r.updated_at };
+    const r = await this.db.one<HarvestStateRow>('SELECT * FROM harvest_state WHERE key = $1', [key]);
+    return r && toHarvestState(r);
   }
 
   async saveHarvestState(state: HarvestState): Promise<void> {
+    const r = harvestStateRow(state);
     await this.db.run(
       `INSERT INTO harvest_state (key, resumption_token, harvested, completed_at, updated_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (key) DO UPDATE SET resumption_token = excluded.resumption_token, harvested = excluded.harvested,
          completed_at = excluded.completed_at, updated_at = excluded.updated_at`,
-      [state.key, state.resumptionToken ?? null, state.harvested, state.completedAt ?? null, state.updatedAt],
+      [r.key, r.resumption_token, r.harvested, r.completed_at, r.updated_at],
     );
   }
 
@@ -508,20 +463,11 @@ export class PgStore implements Store {
     const lastRun = await this.db.one<IngestRunRow>('SELECT * FROM ingest_runs ORDER BY id DESC LIMIT 1');
     const interruptedRuns = await this.db.many<IngestRunRow>(`SELECT * FROM ingest_runs WHERE status = 'interrupted' ORDER BY id DESC LIMIT $1`, [INTERRUPTED_LISTED]);
     const interrupted = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM ingest_runs WHERE status = 'interrupted'`);
-    return {
-      papers: totals.papers,
-      versions: totals.versions,
-      authors: totals.authors,
-      withAbstract: totals.with_abstract,
-      withHfSignals: totals.with_hf,
-      listedDays: totals.listed_days,
-      firstDay: totals.first?.slice(0, 10),
-      lastDay: totals.last?.slice(0, 10),
+    return storeStats(
+      { papers: totals.papers, versions: totals.versions, authors: totals.authors, withAbstract: totals.with_abstract, withHf: totals.with_hf, listedDays: totals.listed_days, first: totals.first, last: totals.last },
       categories,
-      lastRun: lastRun && toIngestRun(lastRun),
-      interruptedRuns: interruptedRuns.map(toIngestRun),
-      interruptedCount: interrupted!.n,
-    };
+      { last: lastRun, interrupted: interruptedRuns, interruptedCount: interrupted!.n },
+    );
   }
 
   async close(): Promise<void> {
@@ -565,10 +511,10 @@ async function insertIngestErrors(q: Queryable, runId: number, errors: RecordErr
 }
 
 /** The versions, authors, code links and signals of papers, by paper key, read as sqlite.ts reads them. */
-async function loadChildren(q: Queryable, pks: number[]): Promise<Map<number, Children>> {
-  const out = new Map<number, Children>(pks.map((pk) => [pk, { versions: [], authors: [], links: [] }]));
+async function loadChildren(q: Queryable, pks: number[]): Promise<Map<number, PaperChildren>> {
+  const out = new Map<number, PaperChildren>(pks.map((pk) => [pk, { versions: [], authors: [], links: [] }]));
   if (pks.length === 0) return out;
-  const versions = await q.many<Children['versions'][number] & { paper_pk: number }>('SELECT paper_pk, version, created_at, size FROM paper_versions WHERE paper_pk = ANY($1::int4[]) ORDER BY paper_pk, version', [pks]);
+  const versions = await q.many<PaperChildren['versions'][number] & { paper_pk: number }>('SELECT paper_pk, version, created_at, size FROM paper_versions WHERE paper_pk = ANY($1::int4[]) ORDER BY paper_pk, version', [pks]);
   for (const v of versions) out.get(v.paper_pk)!.versions.push({ version: v.version, created_at: v.created_at, size: v.size });
   const authors = await q.many<{ paper_pk: number; name: string }>('SELECT paper_pk, name FROM paper_authors WHERE paper_pk = ANY($1::int4[]) ORDER BY paper_pk, position', [pks]);
   for (const a of authors) out.get(a.paper_pk)!.authors.push(a.name);
@@ -579,41 +525,16 @@ async function loadChildren(q: Queryable, pks: number[]): Promise<Map<number, Ch
   return out;
 }
 
-/** A paper's state from its rows: sqlite.ts's loadState, field for field. */
-function loadState(row: PaperColumns, children: Children): PaperState {
-  return {
-    id: row.id,
-    title: row.title,
-    abstract: row.abstract,
-    authors: children.authors,
-    categories: row.categories ? row.categories.split(' ') : [],
-    published: row.published_at ?? undefined,
-    updated: row.updated_at ?? undefined,
-    listedAt: row.listed_at,
-    listedExplicit: row.listed_explicit === 1,
-    latestVersion: row.latest_version ?? undefined,
-    comments: row.comments ?? undefined,
-    journalRef: row.journal_ref ?? undefined,
-    doi: row.doi ?? undefined,
-    license: row.license ?? undefined,
-    reportNo: row.report_no ?? undefined,
-    projectPage: row.project_page ?? undefined,
-    versions: children.versions.map((v) => ({ version: v.version, created: v.created_at ?? '', size: v.size ?? undefined })),
-    codeUrls: children.links,
-    hf: children.hf ? hfFromRow(children.hf) : undefined,
-  };
-}
-
 /**
  * Merges every record of one paper id, in batch order, into what it will be: sqlite.ts's upsertOne
  * applied record by record, where each record after the first sees the state the one before wrote,
  * read back as a row (so a lossy round trip, such as code links coming back sorted, is the same).
  * Sets each record's outcome.
  */
-function plan(id: string, records: PaperRecord[], indices: number[], row: PaperRow | undefined, children: Children | undefined, now: string, outcomes: UpsertOutcome[]): Plan {
+function plan(id: string, records: PaperRecord[], indices: number[], row: PaperRow | undefined, children: PaperChildren | undefined, now: string, outcomes: UpsertOutcome[]): Plan {
   const result: Plan = { id, row };
   let exists = row !== undefined;
-  let existing = row ? loadState(row, children!) : undefined;
+  let existing = row ? paperState(row, children!) : undefined;
   let hash = row?.content_hash;
   let changedAt = row?.changed_at;
   let hfRow = children?.hf;
@@ -626,23 +547,18 @@ function plan(id: string, records: PaperRecord[], indices: number[], row: PaperR
     }
     outcomes[i] = exists ? 'updated' : 'added';
     changedAt = exists ? laterThan(changedAt!, now) : now;
-    const columns = columnsOf(state, newHash, changedAt);
+    const columns = paperColumns(state, newHash, changedAt);
     const write: NonNullable<Plan['write']> = result.write ?? { columns, state, samples: new Map() };
     write.columns = columns;
     write.state = state;
     if (state.hf && !sameSignals(existing, state)) {
       const hf = state.hf;
-      write.hf = {
-        upvotes: hf.upvotes, num_comments: hf.numComments ?? null, submitter: hf.submitter ?? null,
-        github_repo: hf.githubRepo ?? null, github_stars: hf.githubStars ?? null, ai_summary: hf.aiSummary ?? null,
-        ai_keywords: hf.aiKeywords ? JSON.stringify(hf.aiKeywords) : null, daily_date: hf.dailyDate, organization: hf.organization ?? null,
-        thumbnail: hf.thumbnail ?? null, media_urls: hf.mediaUrls ? JSON.stringify(hf.mediaUrls) : null,
-      };
+      write.hf = hfColumns(hf);
       hfRow = { paper_pk: row?.pk ?? 0, ...write.hf };
       write.samples.set(sampleTime(hf.dailyDate, now), { upvotes: hf.upvotes, githubStars: hf.githubStars ?? null });
     }
     result.write = write;
-    existing = loadState(columns, {
+    existing = paperState(columns, {
       versions: state.versions.map((v) => ({ version: v.version, created_at: v.created ?? null, size: v.size ?? null })),
       authors: state.authors,
       links: [...new Set(state.codeUrls)].sort(byteOrder),
@@ -654,81 +570,7 @@ function plan(id: string, records: PaperRecord[], indices: number[], row: PaperR
   return result;
 }
 
-function columnsOf(state: PaperState, hash: string, changedAt: string): PaperColumns {
-  return {
-    id: state.id,
-    title: state.title,
-    abstract: state.abstract,
-    authors_text: state.authors.join(', '),
-    categories: state.categories.join(' '),
-    primary_category: state.categories[0] ?? null,
-    published_at: state.published ?? null,
-    updated_at: state.updated ?? null,
-    listed_at: state.listedAt,
-    listed_explicit: state.listedExplicit ? 1 : 0,
-    latest_version: state.latestVersion ?? null,
-    comments: state.comments ?? null,
-    journal_ref: state.journalRef ?? null,
-    doi: state.doi ?? null,
-    license: state.license ?? null,
-    report_no: state.reportNo ?? null,
-    project_page: state.projectPage ?? null,
-    content_hash: hash,
-    changed_at: changedAt,
-  };
-}
-
-function hfFromRow(r: HfRow): NonNullable<PaperState['hf']> {
-  return {
-    upvotes: r.upvotes,
-    numComments: r.num_comments ?? undefined,
-    submitter: r.submitter ?? undefined,
-    githubRepo: r.github_repo ?? undefined,
-    githubStars: r.github_stars ?? undefined,
-    aiSummary: r.ai_summary ?? undefined,
-    aiKeywords: r.ai_keywords ? (JSON.parse(r.ai_keywords) as string[]) : undefined,
-    dailyDate: r.daily_date,
-    organization: r.organization ?? undefined,
-    thumbnail: r.thumbnail ?? undefined,
-    mediaUrls: r.media_urls ? (JSON.parse(r.media_urls) as string[]) : undefined,
-  };
-}
-
-function sameSignals(existing: PaperState | undefined, merged: PaperState): boolean {
-  return existing?.hf !== undefined && hashPaper({ ...merged, hf: existing.hf }) === hashPaper(merged);
-}
-
-function toIngestRun(r: IngestRunRow): IngestRun {
-  return {
-    id: r.id, command: r.command, startedAt: r.started_at, finishedAt: r.finished_at ?? undefined, committedAt: r.committed_at ?? undefined, status: r.status,
-    read: r.read, added: r.added, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, errors: r.errors,
-  };
-}
-
 /** Byte order of UTF-8, which is SQLite's BINARY collation and PostgreSQL's "C". */
 function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-/**
- * A change's stamp: now, or a millisecond after the previous stamp when the clock has not moved on.
- * Vectors remember the stamp they were made from, so an edit must never keep the same one.
- */
-function laterThan(previous: string, now: string): string {
-  return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();
-}
-
-/**
- * When a source's counts were observed: a daily list's file holds the counts of its own day, so an
- * old list imported today must not look like upvotes that arrived today (trending reads these times).
- */
-function sampleTime(dailyDate: string, now: string): string {
-  const endOfList = nextDay(dailyDate.slice(0, 10));
-  return endOfList < now ? endOfList : now;
-}
-
-function nextDay(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
 }

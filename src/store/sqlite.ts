@@ -5,10 +5,34 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type Selectable } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { cleanAbstract, collapseWhitespace, hasControls, normalizeAuthorName, stripControls, withoutControls } from '../paper/text.ts';
 import type { PaperRecord, RecordError } from '../paper/types.ts';
 import { hashPaper, mergePaper, type PaperState } from './merge.ts';
+import {
+  AUTHOR_CACHE_SIZE,
+  authorKey,
+  batchCounts,
+  harvestStateRow,
+  hfColumns,
+  INTERRUPTED_LISTED,
+  laterThan,
+  leadingWords,
+  nextDay,
+  paperColumns,
+  paperDetail,
+  paperState,
+  paperSummaries,
+  sameSignals,
+  sampleTime,
+  storeStats,
+  toHarvestState,
+  toIngestRun,
+  unrankedHits,
+  VISIBLE,
+  type HfRow,
+  type PaperRow,
+} from './paper-rows.ts';
 import { DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, REBUILD_FTS } from './migrations.ts';
 import { SqliteVectors } from './sqlite-vectors.ts';
 import { COLUMN_WEIGHTS, COMMON_WORD_SHARE, PRUNE_ABOVE_PAPERS, type ScoredList } from './impact-index.ts';
@@ -18,7 +42,7 @@ import { SqliteCommunity } from './sqlite-community.ts';
 import { SqliteShared } from './sqlite-shared.ts';
 import { SqliteSignals } from './sqlite-signals.ts';
 import { SqliteSubscriptions } from './sqlite-subscriptions.ts';
-import type { Database, PapersTable } from './schema.ts';
+import type { Database } from './schema.ts';
 import { buildConstraint, buildHighlightMatch, buildMatch, buildSuggestMatch, contentWords, meaningfulTerms, quote } from './fts.ts';
 import {
   MARK_END,
@@ -47,12 +71,8 @@ const BM25 = `bm25(papers_fts, ${COLUMN_WEIGHTS.title}, ${COLUMN_WEIGHTS.abstrac
 const FTS_DIRTY = 'fts_dirty';
 /** Left by migration 10: text stored before ingest took control characters out is still to be cleaned. */
 const CONTROLS_TO_CLEAN = 'controls_to_clean';
-/** Papers a moderator hid, and duplicates merged into another, are left out of every list and search. */
-const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 /** Words whose FTS5 tokens are remembered. */
 const STEM_CACHE_SIZE = 10_000;
-/** Interrupted ingest runs that stats lists (it counts them all). */
-const INTERRUPTED_LISTED = 10;
 
 export async function openSqliteStore(path: string): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -95,8 +115,6 @@ function rebuildKeywordIndex(db: BetterSqlite3.Database): void {
     db.prepare('DELETE FROM meta WHERE key = ?').run(FTS_DIRTY);
   })();
 }
-
-type PaperRow = Selectable<PapersTable>;
 
 class SqliteStore implements Store {
   private readonly k: Kysely<Database>;
@@ -144,27 +162,7 @@ class SqliteStore implements Store {
     const hash = hashPaper(state);
     if (row && row.content_hash === hash) return 'unchanged';
 
-    const columns = {
-      id: state.id,
-      title: state.title,
-      abstract: state.abstract,
-      authors_text: state.authors.join(', '),
-      categories: state.categories.join(' '),
-      primary_category: state.categories[0] ?? null,
-      published_at: state.published ?? null,
-      updated_at: state.updated ?? null,
-      listed_at: state.listedAt,
-      listed_explicit: state.listedExplicit ? 1 : 0,
-      latest_version: state.latestVersion ?? null,
-      comments: state.comments ?? null,
-      journal_ref: state.journalRef ?? null,
-      doi: state.doi ?? null,
-      license: state.license ?? null,
-      report_no: state.reportNo ?? null,
-      project_page: state.projectPage ?? null,
-      content_hash: hash,
-      changed_at: row ? laterThan(row.changed_at, now) : now,
-    };
+    const columns = paperColumns(state, hash, row ? laterThan(row.changed_at, now) : now);
     let pk: number;
     if (row) {
       pk = row.pk;
@@ -179,12 +177,7 @@ class SqliteStore implements Store {
     for (const url of state.codeUrls) s.insertLink.run(pk, 'code', url);
     if (state.hf && !sameSignals(existing, state)) {
       const hf = state.hf;
-      s.upsertHf.run({
-        paper_pk: pk, upvotes: hf.upvotes, num_comments: hf.numComments ?? null, submitter: hf.submitter ?? null,
-        github_repo: hf.githubRepo ?? null, github_stars: hf.githubStars ?? null, ai_summary: hf.aiSummary ?? null,
-        ai_keywords: hf.aiKeywords ? JSON.stringify(hf.aiKeywords) : null, daily_date: hf.dailyDate, organization: hf.organization ?? null,
-        thumbnail: hf.thumbnail ?? null, media_urls: hf.mediaUrls ? JSON.stringify(hf.mediaUrls) : null,
-      });
+      s.upsertHf.run({ paper_pk: pk, ...hfColumns(hf) });
       s.insertSample.run(pk, 'huggingface', sampleTime(hf.dailyDate, now), hf.upvotes, hf.githubStars ?? null);
     }
     return row ? 'updated' : 'added';
@@ -231,12 +224,12 @@ class SqliteStore implements Store {
   }
 
   private authorPk(name: string): number {
-    const key = normalizeAuthorName(name) || name;
+    const key = authorKey(name);
     let pk = this.authorPks.get(key);
     if (pk === undefined) {
       const s = this.statements;
       pk = (s.findAuthor.get(key) as { pk: number } | undefined)?.pk ?? Number(s.insertAuthor.run(name, key).lastInsertRowid);
-      if (this.authorPks.size > 200_000) this.authorPks.clear(); // bound memory on huge imports
+      if (this.authorPks.size > AUTHOR_CACHE_SIZE) this.authorPks.clear(); // bound memory on huge imports
       this.authorPks.set(key, pk);
     }
     return pk;
@@ -244,29 +237,12 @@ class SqliteStore implements Store {
 
   private loadState(row: PaperRow): PaperState {
     const s = this.statements;
-    const versions = s.versionsOf.all(row.pk) as { version: number; created_at: string | null; size: string | null }[];
-    const hf = s.hfOf.get(row.pk) as Selectable<Database['hf_signals']> | undefined;
-    return {
-      id: row.id,
-      title: row.title,
-      abstract: row.abstract,
+    return paperState(row, {
+      versions: s.versionsOf.all(row.pk) as { version: number; created_at: string | null; size: string | null }[],
       authors: (s.authorsOf.all(row.pk) as { name: string }[]).map((a) => a.name),
-      categories: row.categories ? row.categories.split(' ') : [],
-      published: row.published_at ?? undefined,
-      updated: row.updated_at ?? undefined,
-      listedAt: row.listed_at,
-      listedExplicit: row.listed_explicit === 1,
-      latestVersion: row.latest_version ?? undefined,
-      comments: row.comments ?? undefined,
-      journalRef: row.journal_ref ?? undefined,
-      doi: row.doi ?? undefined,
-      license: row.license ?? undefined,
-      reportNo: row.report_no ?? undefined,
-      projectPage: row.project_page ?? undefined,
-      versions: versions.map((v) => ({ version: v.version, created: v.created_at ?? '', size: v.size ?? undefined })),
-      codeUrls: (s.linksOf.all(row.pk) as { url: string }[]).map((l) => l.url),
-      hf: hf ? hfFromRow(hf) : undefined,
-    };
+      links: (s.linksOf.all(row.pk) as { url: string }[]).map((l) => l.url),
+      hf: s.hfOf.get(row.pk) as HfRow | undefined,
+    });
   }
 
   async bulk<T>(work: () => Promise<T>): Promise<T> {
@@ -286,21 +262,8 @@ class SqliteStore implements Store {
     if (!row) return undefined;
     const state = this.loadState(row);
     const [summary] = await this.summaries([row]);
-    return {
-      ...summary!,
-      comments: state.comments,
-      journalRef: state.journalRef,
-      doi: state.doi,
-      license: state.license,
-      reportNo: state.reportNo,
-      versions: state.versions,
-      codeUrls: state.codeUrls,
-      hf: state.hf,
-      addedAt: row.added_at,
-      hiddenAt: row.hidden_at ?? undefined,
-      mergedInto: row.merged_into === null ? undefined : (this.statements.idOf.get(row.merged_into) as { id: string } | undefined)?.id,
-      listedExplicitly: row.listed_explicit === 1,
-    };
+    const mergedInto = row.merged_into === null ? undefined : (this.statements.idOf.get(row.merged_into) as { id: string } | undefined)?.id;
+    return paperDetail(summary!, row, state, mergedInto);
   }
 
   /** Turns paper rows into summaries with their authors and signals, in the rows' order. */
@@ -309,32 +272,7 @@ class SqliteStore implements Store {
     const pks = rows.map((r) => r.pk);
     const authors = await this.k.selectFrom('paper_authors').select(['paper_pk', 'name']).where('paper_pk', 'in', pks).orderBy('paper_pk').orderBy('position').execute();
     const signals = await this.k.selectFrom('hf_signals').selectAll().where('paper_pk', 'in', pks).execute();
-    const authorsOf = new Map<number, string[]>();
-    for (const a of authors) (authorsOf.get(a.paper_pk) ?? authorsOf.set(a.paper_pk, []).get(a.paper_pk)!).push(a.name);
-    const signalsOf = new Map(signals.map((s) => [s.paper_pk, s]));
-    return rows.map((r) => {
-      const hf = signalsOf.get(r.pk);
-      return {
-        id: r.id,
-        title: r.title,
-        abstract: r.abstract,
-        authors: authorsOf.get(r.pk) ?? [],
-        categories: r.categories ? r.categories.split(' ') : [],
-        primaryCategory: r.primary_category ?? undefined,
-        published: r.published_at ?? undefined,
-        updated: r.updated_at ?? undefined,
-        listedAt: r.listed_at,
-        latestVersion: r.latest_version ?? undefined,
-        upvotes: hf?.upvotes,
-        numComments: hf?.num_comments ?? undefined,
-        githubRepo: hf?.github_repo ?? undefined,
-        githubStars: hf?.github_stars ?? undefined,
-        projectPage: r.project_page ?? undefined,
-        ...(hf?.ai_summary ? { aiSummary: hf.ai_summary } : {}),
-        ...(hf?.organization ? { organization: hf.organization } : {}),
-        ...(hf?.thumbnail ? { thumbnail: hf.thumbnail } : {}),
-      };
-    });
+    return paperSummaries(rows, authors, signals);
   }
 
   async listPapers(from: string, to: string, options: ListOptions = {}): Promise<PaperSummary[]> {
@@ -401,8 +339,7 @@ class SqliteStore implements Store {
       const base = `FROM papers p WHERE 1 = 1${where}`;
       const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(...params) as { n: number }).n;
       const rows = this.db.prepare(`SELECT p.* ${base} ORDER BY coalesce(p.published_at, p.listed_at) DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as PaperRow[];
-      const papers = await this.summaries(rows);
-      return { total, hits: papers.map((paper, i) => ({ key: rows[i]!.pk, paper, score: 0, titleMarked: paper.title, snippetMarked: paper.abstract })) };
+      return { total, hits: unrankedHits(rows, await this.summaries(rows)) };
     }
     const base = `FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?${where}`;
     const total = (this.db.prepare(`SELECT count(*) AS n ${base}`).get(match, ...params) as { n: number }).n;
@@ -572,7 +509,7 @@ class SqliteStore implements Store {
   }
 
   async authorPapers(name: string, options: { limit?: number; offset?: number } = {}): Promise<AuthorPapers | undefined> {
-    const author = this.statements.findAuthorByName.get(normalizeAuthorName(name) || name) as { pk: number; name: string } | undefined;
+    const author = this.statements.findAuthorByName.get(authorKey(name)) as { pk: number; name: string } | undefined;
     if (!author) return undefined;
     const total = this.statements.countAuthorPapers.get(author.pk) as number;
     const rows = this.statements.authorPapers.all(author.pk, options.limit ?? 50, options.offset ?? 0) as PaperRow[];
@@ -664,13 +601,7 @@ class SqliteStore implements Store {
       const outcomes = { added: 0, updated: 0, unchanged: 0 };
       for (const r of batch.papers) outcomes[this.upsertOne(r, now)]++;
       this.insertIngestErrors(runId, batch.errors);
-      // A bad record is skipped too: it is read and does not go in.
-      const row = this.statements.countIngestBatch.get({
-        id: runId, now, ...outcomes,
-        read: batch.papers.length + batch.errors.length + batch.passed,
-        skipped: batch.passed + batch.errors.length,
-        errors: batch.errors.length,
-      }) as IngestRunSummary | undefined;
+      const row = this.statements.countIngestBatch.get({ id: runId, now, ...outcomes, ...batchCounts(batch) }) as IngestRunSummary | undefined;
       if (!row) throw new Error(`ingest run #${runId} does not exist`);
       return row;
     })();
@@ -695,11 +626,11 @@ class SqliteStore implements Store {
 
   async getHarvestState(key: string): Promise<HarvestState | undefined> {
     const r = await this.k.selectFrom('harvest_state').selectAll().where('key', '=', key).executeTakeFirst();
-    return r && { key: r.key, resumptionToken: r.resumption_token ?? undefined, harvested: r.harvested, completedAt: r.completed_at ?? undefined, updatedAt: r.updated_at };
+    return r && toHarvestState(r);
   }
 
   async saveHarvestState(state: HarvestState): Promise<void> {
-    const row = { key: state.key, resumption_token: state.resumptionToken ?? null, harvested: state.harvested, completed_at: state.completedAt ?? null, updated_at: state.updatedAt };
+    const row = harvestStateRow(state);
     await this.k.insertInto('harvest_state').values(row).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
   }
 
@@ -715,20 +646,20 @@ class SqliteStore implements Store {
     const interrupted = this.k.selectFrom('ingest_runs').where('status', '=', 'interrupted');
     const interruptedRuns = await interrupted.selectAll().orderBy('id', 'desc').limit(INTERRUPTED_LISTED).execute();
     const { n: interruptedCount } = await interrupted.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return {
-      papers: count('papers'),
-      versions: count('paper_versions'),
-      authors: count('authors'),
-      withAbstract: (this.db.prepare(`SELECT count(*) AS n FROM papers WHERE abstract <> ''`).get() as { n: number }).n,
-      withHfSignals: count('hf_signals'),
-      listedDays: (this.db.prepare('SELECT count(DISTINCT substr(listed_at, 1, 10)) AS n FROM papers').get() as { n: number }).n,
-      firstDay: days.first?.slice(0, 10),
-      lastDay: days.last?.slice(0, 10),
+    return storeStats(
+      {
+        papers: count('papers'),
+        versions: count('paper_versions'),
+        authors: count('authors'),
+        withAbstract: (this.db.prepare(`SELECT count(*) AS n FROM papers WHERE abstract <> ''`).get() as { n: number }).n,
+        withHf: count('hf_signals'),
+        listedDays: (this.db.prepare('SELECT count(DISTINCT substr(listed_at, 1, 10)) AS n FROM papers').get() as { n: number }).n,
+        first: days.first,
+        last: days.last,
+      },
       categories,
-      lastRun: lastRun && toIngestRun(lastRun),
-      interruptedRuns: interruptedRuns.map(toIngestRun),
-      interruptedCount,
-    };
+      { last: lastRun, interrupted: interruptedRuns, interruptedCount },
+    );
   }
 
   async close(): Promise<void> {
@@ -800,22 +731,6 @@ function prepareVocabulary(db: BetterSqlite3.Database) {
   };
 }
 
-function hfFromRow(r: Selectable<Database['hf_signals']>): NonNullable<PaperState['hf']> {
-  return {
-    upvotes: r.upvotes,
-    numComments: r.num_comments ?? undefined,
-    submitter: r.submitter ?? undefined,
-    githubRepo: r.github_repo ?? undefined,
-    githubStars: r.github_stars ?? undefined,
-    aiSummary: r.ai_summary ?? undefined,
-    aiKeywords: r.ai_keywords ? (JSON.parse(r.ai_keywords) as string[]) : undefined,
-    dailyDate: r.daily_date,
-    organization: r.organization ?? undefined,
-    thumbnail: r.thumbnail ?? undefined,
-    mediaUrls: r.media_urls ? (JSON.parse(r.media_urls) as string[]) : undefined,
-  };
-}
-
 /**
  * A stored paper as an import would store it now: without control characters, and with the text
  * around where they were normalised again (whitespace they separated, an abstract's paragraphs).
@@ -849,17 +764,6 @@ function cleanedState(state: PaperState): PaperState {
   };
 }
 
-function sameSignals(existing: PaperState | undefined, merged: PaperState): boolean {
-  return existing?.hf !== undefined && hashPaper({ ...merged, hf: existing.hf }) === hashPaper(merged);
-}
-
-function toIngestRun(r: Selectable<Database['ingest_runs']>): IngestRun {
-  return {
-    id: r.id, command: r.command, startedAt: r.started_at, finishedAt: r.finished_at ?? undefined, committedAt: r.committed_at ?? undefined, status: r.status,
-    read: r.read, added: r.added, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, errors: r.errors,
-  };
-}
-
 /** SQL conditions on papers `p` for visibility, cat:, since: and until:, as " AND ...", with their parameters. */
 function filterSql(query: SearchQuery): { where: string; params: unknown[] } {
   const filters: string[] = [VISIBLE];
@@ -871,35 +775,6 @@ function filterSql(query: SearchQuery): { where: string; params: unknown[] } {
   if (query.since) { filters.push(`coalesce(p.published_at, p.listed_at) >= ?`); params.push(query.since); }
   if (query.until) { filters.push(`coalesce(p.published_at, p.listed_at) < ?`); params.push(nextDay(query.until)); }
   return { where: ` AND ${filters.join(' AND ')}`, params };
-}
-
-/** The start of an abstract, for papers found by meaning where no word of the query occurs. */
-function leadingWords(text: string, count: number): string {
-  const words = text.split(/\s+/);
-  return words.length <= count ? text : `${words.slice(0, count).join(' ')}…`;
-}
-
-/**
- * A change's stamp: now, or a millisecond after the previous stamp when the clock has not moved on.
- * Vectors remember the stamp they were made from, so an edit must never keep the same one.
- */
-function laterThan(previous: string, now: string): string {
-  return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();
-}
-
-/**
- * When a source's counts were observed: a daily list's file holds the counts of its own day, so an
- * old list imported today must not look like upvotes that arrived today (trending reads these times).
- */
-function sampleTime(dailyDate: string, now: string): string {
-  const endOfList = nextDay(dailyDate.slice(0, 10));
-  return endOfList < now ? endOfList : now;
-}
-
-function nextDay(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
 }
 
 const STOPWORDS = new Set('a an and are as at be by for from has have in is it its of on or that the this to was were which with we our us can these those using via into than then there their also such based show shows paper propose proposed approach method methods results new two one however while both between'.split(' '));
