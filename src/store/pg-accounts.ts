@@ -2,42 +2,10 @@
 // sqlite-accounts.ts, statement for statement. Secrets arrive already hashed. Where SQLite relies on
 // its single writer (an IMMEDIATE transaction), this takes a lock that gives the same guarantee to
 // any number of processes on the database; see userForEmail.
+import { lastSeenDue, signInUse, toAuditEntry, toUser, type AuditRow, type UserRow } from './account-rows.ts';
 import type { AccountStore, AuditEntry, Role, User } from './accounts.ts';
 import type { PgDb, Queryable } from './pg-db.ts';
-import { HANDLE_MAX, handleFromEmail, normaliseEmail } from './sqlite-accounts.ts';
-
-interface UserRow {
-  pk: number;
-  email: string;
-  name: string;
-  role: Role;
-  banned_at: string | null;
-  created_at: string;
-}
-
-interface AuditRow {
-  id: number;
-  at: string;
-  actor_pk: number | null;
-  actor_name: string | null;
-  action: string;
-  target: string;
-  detail: string | null;
-}
-
-function toUser(row: UserRow): User {
-  return {
-    key: row.pk,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    ...(row.banned_at ? { bannedAt: row.banned_at } : {}),
-    createdAt: row.created_at,
-  };
-}
-
-/** A session's last-seen time is written at most this often, so reading pages does not mean writing (as on SQLite). */
-const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
+import { handleCandidates, handleFromEmail, normaliseEmail } from './sqlite-accounts.ts';
 
 /** PostgreSQL's unique_violation: the only failure rename turns into "taken". */
 const UNIQUE_VIOLATION = '23505';
@@ -59,8 +27,7 @@ export class PgAccounts implements AccountStore {
       `UPDATE sign_in_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING email, next`,
       [tokenHash, now],
     );
-    if (!row) return undefined;
-    return row.next ? { email: row.email, next: row.next } : { email: row.email };
+    return row && signInUse(row);
   }
 
   async countSignInTokens(by: { email?: string; ip?: string }, since: string): Promise<number> {
@@ -155,7 +122,7 @@ export class PgAccounts implements AccountStore {
       [idHash, now],
     );
     if (!row) return undefined;
-    if (Date.parse(now) - Date.parse(row.last_seen_at) >= LAST_SEEN_RESOLUTION_MS) {
+    if (lastSeenDue(row.last_seen_at, now)) {
       await this.db.run('UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2', [now, idHash]);
     }
     return toUser(row);
@@ -196,24 +163,14 @@ export class PgAccounts implements AccountStore {
        ORDER BY a.at DESC, a.id DESC LIMIT $1 OFFSET $2`,
       [options.limit ?? 50, options.offset ?? 0],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      ...(r.actor_pk !== null ? { actor: { key: r.actor_pk, name: r.actor_name ?? '' } } : {}),
-      action: r.action,
-      target: r.target,
-      ...(r.detail !== null ? { detail: r.detail } : {}),
-    }));
+    return rows.map(toAuditEntry);
   }
 }
 
-/** The handle itself when free, else the first free one of handle-2, handle-3… (within HANDLE_MAX), as SqliteAccounts picks. */
+/** The first free one of handleCandidates, as SqliteAccounts picks. */
 async function freeHandle(q: Queryable, base: string): Promise<string> {
-  const taken = async (name: string) => (await q.one('SELECT 1 FROM users WHERE name = $1', [name])) !== undefined;
-  if (!(await taken(base))) return base;
-  for (let n = 2; ; n++) {
-    const suffix = `-${n}`;
-    const candidate = base.slice(0, HANDLE_MAX - suffix.length) + suffix;
-    if (!(await taken(candidate))) return candidate;
+  for (const candidates = handleCandidates(base); ; ) {
+    const candidate = candidates.next().value;
+    if ((await q.one('SELECT 1 FROM users WHERE name = $1', [candidate])) === undefined) return candidate;
   }
 }

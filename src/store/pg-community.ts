@@ -4,44 +4,26 @@
 // (INSERT … ON CONFLICT against a primary or unique key), or a transaction that locks the rows it
 // decides on, so any number of processes on the database leave the same result.
 import type { Collection, Comment, CommunityStore, Submission, VoteState } from './community.ts';
+import {
+  collectionsByPaper,
+  DEFAULT_LIMIT,
+  toCollection,
+  toComment,
+  toSubmission,
+  type CollectionRow,
+  type CommentRow,
+  type SummariesOf,
+} from './community-rows.ts';
 import { PAPER_ROW, VISIBLE, type PaperRow } from './paper-rows.ts';
 import type { PgDb, Queryable } from './pg-db.ts';
-import { slugify, type SummariesOf } from './sqlite-community.ts';
+import { slugCandidate, slugify } from './sqlite-community.ts';
 import type { PaperSummary } from './store.ts';
-
-interface CommentRow {
-  pk: number;
-  paper_id: string;
-  parent_pk: number | null;
-  user_pk: number;
-  user_name: string;
-  body: string;
-  created_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
-  hidden_at: string | null;
-}
-
-interface CollectionRow {
-  pk: number;
-  user_pk: number;
-  user_name: string;
-  slug: string;
-  name: string;
-  description: string;
-  public: number;
-  papers: number;
-  created_at: string;
-  updated_at: string;
-}
 
 const COMMENT_COLUMNS = `c.pk, p.id AS paper_id, c.parent_pk, c.user_pk, u.name::text AS user_name, c.body, c.created_at, c.edited_at, c.deleted_at, c.hidden_at
   FROM comments c JOIN papers p ON p.pk = c.paper_pk JOIN users u ON u.pk = c.user_pk`;
 const COLLECTION_COLUMNS = `k.pk, k.user_pk, u.name::text AS user_name, k.slug, k.name, k.description, k.public, k.created_at, k.updated_at,
   (SELECT count(*) FROM collection_items i JOIN papers p ON p.pk = i.paper_pk WHERE i.collection_pk = k.pk AND ${VISIBLE}) AS papers
   FROM collections k JOIN users u ON u.pk = k.user_pk`;
-const SLUG_MAX = 60;
-const DEFAULT_LIMIT = 50;
 
 export class PgCommunity implements CommunityStore {
   constructor(
@@ -96,7 +78,7 @@ export class PgCommunity implements CommunityStore {
       'SELECT s.user_pk, u.name::text AS name, s.submitted_at FROM submissions s JOIN users u ON u.pk = s.user_pk JOIN papers p ON p.pk = s.paper_pk WHERE p.id = $1',
       [paperId],
     );
-    return s ? { paperId, user: { key: s.user_pk, name: s.name }, submittedAt: s.submitted_at } : undefined;
+    return toSubmission(paperId, s);
   }
 
   async countSubmissions(userKey: number, since: string): Promise<number> {
@@ -157,7 +139,7 @@ export class PgCommunity implements CommunityStore {
     // process is creating at this moment (the insert waits for it to commit or roll back), so two
     // collections of one name get two slugs without a lock or a check that could go stale.
     for (let n = 1; ; n++) {
-      const slug = n === 1 ? base : `${base.slice(0, SLUG_MAX - String(n).length - 1)}-${n}`;
+      const slug = slugCandidate(base, n);
       const row = await this.db.one<{ pk: number }>(
         `INSERT INTO collections (user_pk, slug, name, description, public, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (user_pk, slug) DO NOTHING RETURNING pk`,
@@ -222,15 +204,13 @@ export class PgCommunity implements CommunityStore {
   }
 
   async collectionsHolding(userKey: number, paperIds: string[]): Promise<Map<string, number[]>> {
-    const holding = new Map<string, number[]>();
-    if (paperIds.length === 0) return holding;
+    if (paperIds.length === 0) return new Map();
     const rows = await this.db.many<{ id: string; pk: number }>(
       `SELECT p.id, k.pk FROM collections k JOIN collection_items i ON i.collection_pk = k.pk JOIN papers p ON p.pk = i.paper_pk
        WHERE k.user_pk = $1 AND p.id = ANY($2::text[]) ORDER BY k.pk`,
       [userKey, paperIds],
     );
-    for (const r of rows) (holding.get(r.id) ?? holding.set(r.id, []).get(r.id)!).push(r.pk);
-    return holding;
+    return collectionsByPaper(rows);
   }
 
   async collectionAdditions(collectionKey: number, from: string, to: string, limit: number): Promise<PaperSummary[]> {
@@ -313,32 +293,4 @@ export class PgCommunity implements CommunityStore {
   async mergedInto(paperId: string): Promise<string | undefined> {
     return (await this.db.one<{ id: string }>('SELECT kept.id FROM papers p JOIN papers kept ON kept.pk = p.merged_into WHERE p.id = $1', [paperId]))?.id;
   }
-}
-
-function toComment(r: CommentRow): Comment {
-  return {
-    key: r.pk,
-    paperId: r.paper_id,
-    parentKey: r.parent_pk ?? undefined,
-    author: { key: r.user_pk, name: r.user_name },
-    body: r.body,
-    createdAt: r.created_at,
-    editedAt: r.edited_at ?? undefined,
-    deletedAt: r.deleted_at ?? undefined,
-    hiddenAt: r.hidden_at ?? undefined,
-  };
-}
-
-function toCollection(r: CollectionRow): Collection {
-  return {
-    key: r.pk,
-    owner: { key: r.user_pk, name: r.user_name },
-    slug: r.slug,
-    name: r.name,
-    description: r.description,
-    public: r.public === 1,
-    papers: r.papers,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
 }

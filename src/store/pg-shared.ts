@@ -4,7 +4,7 @@
 // processes cannot both take a lease, nor both pass the last free hit.
 import { randomBytes } from 'node:crypto';
 import type { PgDb } from './pg-db.ts';
-import type { LeaseState, RateLimitResult, SharedStore } from './shared.ts';
+import { shiftedBy, type LeaseState, type RateLimitResult, type SharedStore } from './shared.ts';
 
 export class PgShared implements SharedStore {
   private readonly secrets = new Map<string, string>();
@@ -68,12 +68,4 @@ export class PgShared implements SharedStore {
     }
     return value;
   }
-}
-
-/**
- * The oldest hit leaves the window [since, now] when the window has moved on by (oldest - since).
- * The same arithmetic as sqlite-shared.ts's, which does not export it.
- */
-function shiftedBy(oldest: string, now: string, since: string): string {
-  return new Date(Date.parse(now) + (Date.parse(oldest) - Date.parse(since))).toISOString();
 }

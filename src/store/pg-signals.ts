@@ -6,13 +6,20 @@
 // sampler's queue, are ordered COLLATE "C" whatever locale the database was made with. ISO times
 // sort alike under any collation and keep the default, so their indexes serve.
 
+import { VISIBLE } from './paper-rows.ts';
 import type { PgDb } from './pg-db.ts';
-import { githubRepoName, type RepoToSample, type Sample, type SignalStore, type TrendingCandidate } from './signals.ts';
-
-/** A star sample is written when the count changes, and at least this often while it does not. */
-const SAMPLE_EVERY_MS = 24 * 3_600_000;
-
-const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
+import {
+  repoOfEachPaper,
+  starSampleDue,
+  toRepoToSample,
+  trendingCandidates,
+  type LinkRow,
+  type RepoRow,
+  type SourceSampleRow,
+  type StarSampleRow,
+  type VoteRow,
+} from './signal-rows.ts';
+import type { RepoToSample, SignalStore, TrendingCandidate } from './signals.ts';
 /** Every GitHub link of every paper, Hugging Face's first (it names "the" repository). */
 const LINKS = `SELECT paper_pk, github_repo AS url, 0 AS pref FROM hf_signals WHERE github_repo ILIKE '%github.com/%'
                UNION ALL SELECT paper_pk, url, 1 AS pref FROM paper_links WHERE kind = 'code' AND url ILIKE '%github.com/%'`;
@@ -33,7 +40,7 @@ export class PgSignals implements SignalStore {
     const starred = (await this.db.many<{ repo: string }>('SELECT DISTINCT repo FROM github_star_samples WHERE observed_at > $1 AND observed_at <= $2', [from, to])).map((r) => r.repo);
     if (starred.length > 0) {
       const wanted = new Set(starred);
-      const linking = [...this.repoOfEachPaper(await this.allLinks())].filter(([, repo]) => wanted.has(repo)).map(([pk]) => pk);
+      const linking = [...repoOfEachPaper(await this.allLinks())].filter(([, repo]) => wanted.has(repo)).map(([pk]) => pk);
       const visible = await this.db.many<{ pk: number }>(`SELECT p.pk FROM papers p WHERE ${VISIBLE} AND p.listed_at <= $1 AND p.pk = ANY($2::int[])`, [to, linking]);
       for (const r of visible) pks.add(r.pk);
     }
@@ -61,7 +68,7 @@ export class PgSignals implements SignalStore {
     if (pkList.length === 0) return [];
     const [links, voteRows, sampleRows, paperRows] = await Promise.all([
       this.db.many<LinkRow>(`SELECT * FROM (${LINKS}) AS links WHERE paper_pk = ANY($1::int[]) ${LINK_ORDER}`, [pkList]),
-      this.db.many<{ paper_pk: number; created_at: string }>('SELECT paper_pk, created_at FROM votes WHERE paper_pk = ANY($1::int[]) AND created_at <= $2 ORDER BY created_at', [pkList, to]),
+      this.db.many<VoteRow>('SELECT paper_pk, created_at FROM votes WHERE paper_pk = ANY($1::int[]) AND created_at <= $2 ORDER BY created_at', [pkList, to]),
       this.db.many<SourceSampleRow>(
         `SELECT paper_pk, observed_at, upvotes, github_stars FROM signal_samples
          WHERE source = 'huggingface' AND paper_pk = ANY($1::int[]) AND observed_at <= $2 ORDER BY observed_at`,
@@ -69,57 +76,27 @@ export class PgSignals implements SignalStore {
       ),
       this.db.many<{ pk: number; id: string; listed_at: string }>('SELECT pk, id, listed_at FROM papers WHERE pk = ANY($1::int[]) ORDER BY pk', [pkList]),
     ]);
-    const repoOf = this.repoOfEachPaper(links);
-    const votes = groupBy(voteRows, (r) => r.paper_pk);
-    const samples = groupBy(sampleRows, (r) => r.paper_pk);
-    const starRows = await this.db.many<{ repo: string; observed_at: string; stars: number }>(
+    const repoOf = repoOfEachPaper(links);
+    const starRows = await this.db.many<StarSampleRow>(
       'SELECT repo, observed_at, stars FROM github_star_samples WHERE repo = ANY($1::text[]) AND observed_at <= $2 ORDER BY observed_at',
       [[...new Set(repoOf.values())], to],
     );
-    const repoStars = groupBy(starRows, (r) => r.repo);
-    return paperRows.map((p) => {
-      const repo = repoOf.get(p.pk);
-      const own = samples.get(p.pk) ?? [];
-      // Hugging Face reports a repository's stars too: observations of the same count, by another observer.
-      const stars: Sample[] = [
-        ...(repo ? (repoStars.get(repo) ?? []).map((s) => ({ at: s.observed_at, count: s.stars })) : []),
-        ...own.filter((s) => s.github_stars !== null).map((s) => ({ at: s.observed_at, count: s.github_stars! })),
-      ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-      return {
-        key: p.pk,
-        id: p.id,
-        listedAt: p.listed_at,
-        votes: (votes.get(p.pk) ?? []).map((v) => v.created_at),
-        sourceUpvotes: own.filter((s) => s.upvotes !== null).map((s) => ({ at: s.observed_at, count: s.upvotes! })),
-        ...(repo ? { repo } : {}),
-        stars,
-      };
-    });
-  }
-
-  /** The first GitHub repository each paper links (rows come ordered by paper, preference, URL). */
-  private repoOfEachPaper(rows: LinkRow[]): Map<number, string> {
-    const repoOf = new Map<number, string>();
-    for (const r of rows) {
-      const repo = repoOf.has(r.paper_pk) ? undefined : githubRepoName(r.url);
-      if (repo) repoOf.set(r.paper_pk, repo);
-    }
-    return repoOf;
+    return trendingCandidates(paperRows, repoOf, voteRows, sampleRows, starRows);
   }
 
   async reposToSample(limit: number): Promise<RepoToSample[]> {
     // Sorted, so two processes registering the same repositories insert them in the same order and
     // one waits for the other instead of deadlocking (db.tx would retry one that did).
-    const linked = [...new Set(this.repoOfEachPaper(await this.allLinks()).values())].sort();
+    const linked = [...new Set(repoOfEachPaper(await this.allLinks()).values())].sort();
     await this.db.tx((q) => q.run('INSERT INTO github_repos (repo) SELECT unnest($1::text[]) ON CONFLICT (repo) DO NOTHING', [linked]));
     // SQLite reads every repository in this order and keeps the linked ones up to the limit; the
     // filter and the limit in the query give the same list.
-    const rows = await this.db.many<{ repo: string; etag: string | null; stars: number | null }>(
+    const rows = await this.db.many<RepoRow>(
       `SELECT repo, etag, stars FROM github_repos WHERE missing_at IS NULL AND repo = ANY($1::text[])
        ORDER BY checked_at IS NOT NULL, checked_at, repo COLLATE "C" LIMIT $2`,
       [linked, limit],
     );
-    return rows.map((r) => ({ repo: r.repo, ...(r.etag ? { etag: r.etag } : {}), ...(r.stars !== null ? { stars: r.stars } : {}) }));
+    return rows.map(toRepoToSample);
   }
 
   async saveRepoSample(repo: string, sample: { etag?: string; stars?: number; checkedAt: string }): Promise<void> {
@@ -132,9 +109,8 @@ export class PgSignals implements SignalStore {
       await q.run('UPDATE github_repos SET etag = coalesce($2, etag), stars = $3, checked_at = $4 WHERE repo = $1', [repo, sample.etag ?? null, stars, sample.checkedAt]);
       if (stars === null) return;
       const last = await q.one<{ observed_at: string; stars: number }>('SELECT observed_at, stars FROM github_star_samples WHERE repo = $1 ORDER BY observed_at DESC LIMIT 1', [repo]);
-      const due = !last || last.stars !== stars || Date.parse(sample.checkedAt) - Date.parse(last.observed_at) >= SAMPLE_EVERY_MS;
       // SQLite's INSERT OR REPLACE: a second sample at the same instant replaces the first.
-      if (due) {
+      if (starSampleDue(last, stars, sample.checkedAt)) {
         await q.run(
           'INSERT INTO github_star_samples (repo, observed_at, stars) VALUES ($1, $2, $3) ON CONFLICT (repo, observed_at) DO UPDATE SET stars = excluded.stars',
           [repo, sample.checkedAt, stars],
@@ -150,27 +126,4 @@ export class PgSignals implements SignalStore {
   async deferRepo(repo: string, at: string): Promise<void> {
     await this.db.run('INSERT INTO github_repos (repo, checked_at) VALUES ($1, $2) ON CONFLICT (repo) DO UPDATE SET checked_at = excluded.checked_at', [repo, at]);
   }
-}
-
-interface LinkRow {
-  paper_pk: number;
-  url: string;
-}
-
-interface SourceSampleRow {
-  paper_pk: number;
-  observed_at: string;
-  upvotes: number | null;
-  github_stars: number | null;
-}
-
-function groupBy<T, K>(rows: T[], keyOf: (row: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return groups;
 }

@@ -12,49 +12,23 @@
 // claim. A sender that dies mid-batch leaves the rest to the next one when its claims run out (as
 // long as the digests lease it ran under holds up the next run anyway), so a crash still loses
 // nothing and doubles at most the mails that were in flight.
-import type { Selectable } from 'kysely';
 import type { PgDb } from './pg-db.ts';
-import type { SubscriptionsTable } from './schema.ts';
 import { normaliseEmail } from './sqlite-accounts.ts';
-import type {
-  DeliveryStatus,
-  EditionRecord,
-  OutboxEntry,
-  OutboxState,
-  QueuedMail,
-  Schedule,
-  Subscriber,
-  Subscription,
-  SubscriptionStore,
-} from './subscriptions.ts';
-
-/** A subscription joined with its subscriber's address, as the queries here read it. */
-type SubscriptionRow = Omit<Selectable<SubscriptionsTable>, 'confirm_token_hash' | 'confirm_expires_at'> & {
-  email: string;
-  subscriber_created_at: string;
-};
-
-interface OutboxRow {
-  subscription_pk: number;
-  edition: string;
-  state: OutboxState;
-  message_id: string;
-  recipient: string;
-  content_hash: string | null;
-  papers: number;
-  detail: string | null;
-  attempts: number;
-  created_at: string;
-  sent_at: string | null;
-}
-
-type QueuedRow = SubscriptionRow & Pick<OutboxRow, 'edition' | 'message_id' | 'recipient' | 'attempts'> & { body: string };
-
-interface SubscriberRow {
-  pk: number;
-  email: string;
-  created_at: string;
-}
+import {
+  bounceReason,
+  confirmationColumns,
+  deliveryStatus,
+  scheduleColumns,
+  toOutboxEntry,
+  toQueuedMail,
+  toSubscriber,
+  toSubscription,
+  type OutboxRow,
+  type QueuedRow,
+  type SubscriberRow,
+  type SubscriptionRow,
+} from './subscription-rows.ts';
+import type { DeliveryStatus, EditionRecord, OutboxEntry, QueuedMail, Schedule, Subscriber, Subscription, SubscriptionStore } from './subscriptions.ts';
 
 const SUBSCRIPTION = `SELECT s.*, b.email::text AS email, b.created_at AS subscriber_created_at FROM subscriptions s JOIN subscribers b ON b.pk = s.subscriber_pk`;
 const QUEUED = `SELECT s.*, b.email::text AS email, b.created_at AS subscriber_created_at, o.edition, o.message_id, o.recipient, o.attempts, c.body
@@ -85,10 +59,7 @@ export class PgSubscriptions implements SubscriptionStore {
 
   async request(r: Parameters<SubscriptionStore['request']>[0]): Promise<{ outcome: 'pending' | 'active' | 'already'; subscription: Subscription }> {
     const email = normaliseEmail(r.email);
-    const confirmed = 'confirmed' in r.confirmation;
-    const tokenHash = 'tokenHash' in r.confirmation ? r.confirmation.tokenHash : null;
-    const expiresAt = 'expiresAt' in r.confirmation ? r.confirmation.expiresAt : null;
-    const nextDueAt = 'nextDueAt' in r.confirmation ? r.confirmation.nextDueAt : null;
+    const { confirmed, tokenHash, expiresAt, nextDueAt } = confirmationColumns(r.confirmation);
     const { frequency, hour, weekday, timeZone } = scheduleColumns(r.schedule);
     const { outcome, pk } = await this.db.tx(async (q) => {
       await q.run('INSERT INTO subscribers (email, created_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING', [email, r.now]);
@@ -287,7 +258,7 @@ export class PgSubscriptions implements SubscriptionStore {
           continue;
         }
         this.claims.set(k, { subscriptionKey: r.pk, edition: r.edition, until });
-        out.push({ subscription: toSubscription(r), edition: r.edition, messageId: r.message_id, recipient: r.recipient, content: r.body, attempts: r.attempts });
+        out.push(toQueuedMail(r));
       }
       if (out.length > 0 || rows.length === 0) return out;
     }
@@ -359,7 +330,7 @@ export class PgSubscriptions implements SubscriptionStore {
       await q.run(
         `UPDATE subscriptions SET state = 'paused', paused_reason = $2, updated_at = $3
          WHERE state = 'active' AND subscriber_pk = (SELECT subscriber_pk FROM subscriptions WHERE pk = $1)`,
-        [subscriptionKey, `Mail to this address bounced on ${now.slice(0, 10)}: ${detail}`, now],
+        [subscriptionKey, bounceReason(now, detail), now],
       );
     });
     await this.marked(subscriptionKey, edition, now);
@@ -367,17 +338,7 @@ export class PgSubscriptions implements SubscriptionStore {
 
   async editions(subscriptionKey: number, limit: number): Promise<OutboxEntry[]> {
     const rows = await this.db.many<OutboxRow>('SELECT * FROM digest_outbox WHERE subscription_pk = $1 ORDER BY created_at DESC, edition DESC LIMIT $2', [subscriptionKey, limit]);
-    return rows.map((r) => ({
-      subscriptionKey: r.subscription_pk,
-      edition: r.edition,
-      state: r.state,
-      messageId: r.message_id,
-      papers: r.papers,
-      ...(r.detail !== null ? { detail: r.detail } : {}),
-      attempts: r.attempts,
-      createdAt: r.created_at,
-      ...(r.sent_at !== null ? { sentAt: r.sent_at } : {}),
-    }));
+    return rows.map(toOutboxEntry);
   }
 
   async content(hash: string): Promise<string | undefined> {
@@ -392,12 +353,7 @@ export class PgSubscriptions implements SubscriptionStore {
       this.db.one<{ at: string | null }>(`SELECT min(next_due_at) AS at FROM subscriptions WHERE state = 'active'`),
       this.db.one<{ at: string | null }>(`SELECT max(sent_at) AS at FROM digest_outbox WHERE state = 'sent'`),
     ]);
-    return {
-      subscriptions,
-      outbox,
-      ...(nextDue?.at ? { nextDueAt: nextDue.at } : {}),
-      ...(lastSent?.at ? { lastSentAt: lastSent.at } : {}),
-    };
+    return deliveryStatus(subscriptions, outbox, nextDue?.at, lastSent?.at);
   }
 
   async recordFeedback(subscriberKey: number, paperId: string, verdict: 1 | -1, now: string): Promise<void> {
@@ -418,32 +374,4 @@ export class PgSubscriptions implements SubscriptionStore {
       [normaliseEmail(email)],
     );
   }
-}
-
-function toSubscriber(row: SubscriberRow | undefined): Subscriber | undefined {
-  return row && { key: row.pk, email: row.email, createdAt: row.created_at };
-}
-
-function scheduleColumns(s: Schedule) {
-  return { frequency: s.frequency, hour: s.hour, weekday: s.weekday, timeZone: s.timeZone };
-}
-
-function toSubscription(r: SubscriptionRow): Subscription {
-  return {
-    key: r.pk,
-    subscriber: { key: r.subscriber_pk, email: r.email, createdAt: r.subscriber_created_at },
-    ...(r.user_pk !== null ? { userKey: r.user_pk } : {}),
-    kind: r.kind,
-    target: r.target,
-    schedule: { frequency: r.frequency, hour: r.send_hour, weekday: r.weekday, timeZone: r.time_zone },
-    maxPapers: r.max_papers,
-    state: r.state,
-    ...(r.paused_reason !== null ? { pausedReason: r.paused_reason } : {}),
-    createdAt: r.created_at,
-    ...(r.confirmed_at !== null ? { confirmedAt: r.confirmed_at } : {}),
-    updatedAt: r.updated_at,
-    ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
-    ...(r.next_due_at !== null ? { nextDueAt: r.next_due_at } : {}),
-    ...(r.covered_to !== null ? { coveredTo: r.covered_to } : {}),
-  };
 }

@@ -4,20 +4,8 @@
 // only a 'ready' model can become the active one.
 
 import type { PgDb } from './pg-db.ts';
-import { fromBlob, toBlob } from './sqlite-vectors.ts';
 import type { PaperText, VectorModelInfo, VectorStore } from './store.ts';
-
-const ACTIVE = 'active_vector_model';
-
-interface ModelRow {
-  name: string;
-  dimensions: number;
-  config: string;
-  state: 'building' | 'ready';
-  created_at: string;
-  ready_at: string | null;
-  vectors: number;
-}
+import { ACTIVE_MODEL as ACTIVE, checkActivatable, fromBlob, toBlob, toModelInfo, type ModelRow } from './vector-rows.ts';
 
 // Quoted: PostgreSQL folds unquoted names to lower case.
 const TEXT_COLUMNS = 'p.pk AS key, p.id, p.title, p.abstract, p.changed_at AS "changedAt"';
@@ -29,19 +17,10 @@ export class PgVectors implements VectorStore {
   async models(): Promise<VectorModelInfo[]> {
     const active = (await this.db.one<{ value: string }>('SELECT value FROM meta WHERE key = $1', [ACTIVE]))?.value;
     // Ties of created_at (two models saved in one millisecond) by name, so the order is stable.
-    const rows = await this.db.many<ModelRow>(
+    const rows = await this.db.many<ModelRow & { vectors: number }>(
       `SELECT m.*, (SELECT count(*) FROM paper_vectors v WHERE v.model = m.name) AS vectors FROM vector_models m ORDER BY m.created_at, m.name COLLATE "C"`,
     );
-    return rows.map((r) => ({
-      name: r.name,
-      dimensions: r.dimensions,
-      config: JSON.parse(r.config) as Record<string, unknown>,
-      state: r.state,
-      active: r.name === active && r.state === 'ready',
-      createdAt: r.created_at,
-      readyAt: r.ready_at ?? undefined,
-      vectors: r.vectors,
-    }));
+    return rows.map((r) => toModelInfo(r, active, r.vectors));
   }
 
   async active(): Promise<VectorModelInfo | undefined> {
@@ -57,9 +36,7 @@ export class PgVectors implements VectorStore {
   }
 
   async activate(name: string): Promise<void> {
-    const model = (await this.models()).find((m) => m.name === name);
-    if (!model) throw new Error(`There is no vector model named ${name}.`);
-    if (model.state !== 'ready') throw new Error(`The vector model ${name} is still being built; it can be used once it is ready.`);
+    checkActivatable(await this.models(), name);
     await this.db.run('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [ACTIVE, name]);
   }
 

@@ -16,6 +16,11 @@ export interface RateLimitResult {
   retryAt?: string;
 }
 
+/** The oldest hit leaves the window [since, now] when the window has moved on by (oldest - since): when a refused hit may try again. */
+export function shiftedBy(oldest: string, now: string, since: string): string {
+  return new Date(Date.parse(now) + (Date.parse(oldest) - Date.parse(since))).toISOString();
+}
+
 export interface SharedStore {
   /**
    * Takes the lease `name` for `owner` until `expiresAt`, or extends it when `owner` holds it

@@ -1,6 +1,7 @@
 // Accounts on the same SQLite connection as the papers: people, sign-in links, sessions, roles,
 // bans and the audit log. Secrets arrive already hashed; nothing here ever sees a raw token.
 import type BetterSqlite3 from 'better-sqlite3';
+import { lastSeenDue, signInUse, toAuditEntry, toUser, type AuditRow, type UserRow } from './account-rows.ts';
 import type { AccountStore, AuditEntry, Role, User } from './accounts.ts';
 
 export const HANDLE_MIN = 3;
@@ -75,38 +76,14 @@ export function handleFromEmail(email: string): string {
   return cleaned ? `user-${cleaned}` : 'user';
 }
 
-interface UserRow {
-  pk: number;
-  email: string;
-  name: string;
-  role: Role;
-  banned_at: string | null;
-  created_at: string;
+/** The handles a new account may take, in order: the handle itself, then handle-2, handle-3… (within HANDLE_MAX). */
+export function* handleCandidates(base: string): Generator<string, never> {
+  yield base;
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    yield base.slice(0, HANDLE_MAX - suffix.length) + suffix;
+  }
 }
-
-interface AuditRow {
-  id: number;
-  at: string;
-  actor_pk: number | null;
-  actor_name: string | null;
-  action: string;
-  target: string;
-  detail: string | null;
-}
-
-function toUser(row: UserRow): User {
-  return {
-    key: row.pk,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    ...(row.banned_at ? { bannedAt: row.banned_at } : {}),
-    createdAt: row.created_at,
-  };
-}
-
-/** A session's last-seen time is written at most this often, so reading pages does not mean writing. */
-const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 
 export class SqliteAccounts implements AccountStore {
   private readonly s;
@@ -156,10 +133,8 @@ export class SqliteAccounts implements AccountStore {
   }
 
   private freeHandle(base: string): string {
-    if (!this.s.nameTaken.get(base)) return base;
-    for (let n = 2; ; n++) {
-      const suffix = `-${n}`;
-      const candidate = base.slice(0, HANDLE_MAX - suffix.length) + suffix;
+    for (const candidates = handleCandidates(base); ; ) {
+      const candidate = candidates.next().value;
       if (!this.s.nameTaken.get(candidate)) return candidate;
     }
   }
@@ -170,8 +145,7 @@ export class SqliteAccounts implements AccountStore {
 
   async useSignInToken(tokenHash: string, now: string): Promise<{ email: string; next?: string } | undefined> {
     const row = this.s.useToken.get({ tokenHash, now }) as { email: string; next: string | null } | undefined;
-    if (!row) return undefined;
-    return row.next ? { email: row.email, next: row.next } : { email: row.email };
+    return row && signInUse(row);
   }
 
   async countSignInTokens(by: { email?: string; ip?: string }, since: string): Promise<number> {
@@ -232,7 +206,7 @@ export class SqliteAccounts implements AccountStore {
   async sessionUser(idHash: string, now: string): Promise<User | undefined> {
     const row = this.s.sessionUser.get(idHash, now) as (UserRow & { last_seen_at: string }) | undefined;
     if (!row) return undefined;
-    if (Date.parse(now) - Date.parse(row.last_seen_at) >= LAST_SEEN_RESOLUTION_MS) this.s.touchSession.run(now, idHash);
+    if (lastSeenDue(row.last_seen_at, now)) this.s.touchSession.run(now, idHash);
     return toUser(row);
   }
 
@@ -257,14 +231,7 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async auditLog(options: { limit?: number; offset?: number } = {}): Promise<AuditEntry[]> {
-    return (this.s.auditLog.all(options.limit ?? 50, options.offset ?? 0) as AuditRow[]).map((r) => ({
-      id: r.id,
-      at: r.at,
-      ...(r.actor_pk !== null ? { actor: { key: r.actor_pk, name: r.actor_name ?? '' } } : {}),
-      action: r.action,
-      target: r.target,
-      ...(r.detail !== null ? { detail: r.detail } : {}),
-    }));
+    return (this.s.auditLog.all(options.limit ?? 50, options.offset ?? 0) as AuditRow[]).map(toAuditEntry);
   }
 }
 

@@ -4,49 +4,26 @@
 // once leave an exact count.
 
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Selectable } from 'kysely';
 import type { Collection, Comment, CommunityStore, Submission, VoteState } from './community.ts';
-import type { PapersTable } from './schema.ts';
+import {
+  collectionsByPaper,
+  DEFAULT_LIMIT,
+  toCollection,
+  toComment,
+  toSubmission,
+  type CollectionRow,
+  type CommentRow,
+  type SummariesOf,
+} from './community-rows.ts';
+import { VISIBLE, type PaperRow } from './paper-rows.ts';
 import type { PaperSummary } from './store.ts';
 
-type PaperRow = Selectable<PapersTable>;
-/** Builds cards from paper rows; the main store owns how (authors, signals). */
-export type SummariesOf = (rows: PaperRow[]) => Promise<PaperSummary[]>;
-
-interface CommentRow {
-  pk: number;
-  paper_id: string;
-  parent_pk: number | null;
-  user_pk: number;
-  user_name: string;
-  body: string;
-  created_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
-  hidden_at: string | null;
-}
-
-interface CollectionRow {
-  pk: number;
-  user_pk: number;
-  user_name: string;
-  slug: string;
-  name: string;
-  description: string;
-  public: number;
-  papers: number;
-  created_at: string;
-  updated_at: string;
-}
-
-const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
 const COMMENT_COLUMNS = `c.pk, p.id AS paper_id, c.parent_pk, c.user_pk, u.name AS user_name, c.body, c.created_at, c.edited_at, c.deleted_at, c.hidden_at
   FROM comments c JOIN papers p ON p.pk = c.paper_pk JOIN users u ON u.pk = c.user_pk`;
 const COLLECTION_COLUMNS = `k.pk, k.user_pk, u.name AS user_name, k.slug, k.name, k.description, k.public, k.created_at, k.updated_at,
   (SELECT count(*) FROM collection_items i JOIN papers p ON p.pk = i.paper_pk WHERE i.collection_pk = k.pk AND ${VISIBLE}) AS papers
   FROM collections k JOIN users u ON u.pk = k.user_pk`;
 const SLUG_MAX = 60;
-const DEFAULT_LIMIT = 50;
 
 export class SqliteCommunity implements CommunityStore {
   private readonly s;
@@ -141,8 +118,7 @@ export class SqliteCommunity implements CommunityStore {
 
   async submission(paperId: string): Promise<Submission | undefined> {
     const row = this.s.paperPk.get(paperId) as { pk: number } | undefined;
-    const s = row && (this.s.submission.get(row.pk) as { user_pk: number; name: string; submitted_at: string } | undefined);
-    return s ? { paperId, user: { key: s.user_pk, name: s.name }, submittedAt: s.submitted_at } : undefined;
+    return toSubmission(paperId, row && (this.s.submission.get(row.pk) as { user_pk: number; name: string; submitted_at: string } | undefined));
   }
 
   async countSubmissions(userKey: number, since: string): Promise<number> {
@@ -198,7 +174,7 @@ export class SqliteCommunity implements CommunityStore {
   /** The slug itself, or with -2, -3, ... when the owner already has it. */
   private freeSlug(userKey: number, base: string): string {
     for (let n = 1; ; n++) {
-      const slug = n === 1 ? base : `${base.slice(0, SLUG_MAX - String(n).length - 1)}-${n}`;
+      const slug = slugCandidate(base, n);
       if (!this.s.slugTaken.get(userKey, slug)) return slug;
     }
   }
@@ -242,11 +218,7 @@ export class SqliteCommunity implements CommunityStore {
   }
 
   async collectionsHolding(userKey: number, paperIds: string[]): Promise<Map<string, number[]>> {
-    const holding = new Map<string, number[]>();
-    for (const r of this.s.collectionsHolding.all(userKey, JSON.stringify(paperIds)) as { id: string; pk: number }[]) {
-      (holding.get(r.id) ?? holding.set(r.id, []).get(r.id)!).push(r.pk);
-    }
-    return holding;
+    return collectionsByPaper(this.s.collectionsHolding.all(userKey, JSON.stringify(paperIds)) as { id: string; pk: number }[]);
   }
 
   async collectionAdditions(collectionKey: number, from: string, to: string, limit: number): Promise<PaperSummary[]> {
@@ -297,32 +269,9 @@ export class SqliteCommunity implements CommunityStore {
   }
 }
 
-function toComment(r: CommentRow): Comment {
-  return {
-    key: r.pk,
-    paperId: r.paper_id,
-    parentKey: r.parent_pk ?? undefined,
-    author: { key: r.user_pk, name: r.user_name },
-    body: r.body,
-    createdAt: r.created_at,
-    editedAt: r.edited_at ?? undefined,
-    deletedAt: r.deleted_at ?? undefined,
-    hiddenAt: r.hidden_at ?? undefined,
-  };
-}
-
-function toCollection(r: CollectionRow): Collection {
-  return {
-    key: r.pk,
-    owner: { key: r.user_pk, name: r.user_name },
-    slug: r.slug,
-    name: r.name,
-    description: r.description,
-    public: r.public === 1,
-    papers: r.papers,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
+/** The slug itself (n = 1), or with -2, -3, ... (n) within SLUG_MAX when the owner already has it. */
+export function slugCandidate(base: string, n: number): string {
+  return n === 1 ? base : `${base.slice(0, SLUG_MAX - String(n).length - 1)}-${n}`;
 }
 
 /** "Reading group: LLMs!" -> "reading-group-llms"; a name of symbols alone becomes "collection". */

@@ -3,7 +3,7 @@
 // transaction: two processes cannot both take a lease, nor both pass the last free hit.
 import { randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { LeaseState, RateLimitResult, SharedStore } from './shared.ts';
+import { shiftedBy, type LeaseState, type RateLimitResult, type SharedStore } from './shared.ts';
 
 export class SqliteShared implements SharedStore {
   private readonly s;
@@ -63,9 +63,4 @@ export class SqliteShared implements SharedStore {
     }
     return value;
   }
-}
-
-/** The oldest hit leaves the window [since, now] when the window has moved on by (oldest - since). */
-function shiftedBy(oldest: string, now: string, since: string): string {
-  return new Date(Date.parse(now) + (Date.parse(oldest) - Date.parse(since))).toISOString();
 }

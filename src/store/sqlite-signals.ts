@@ -4,12 +4,19 @@
 // so URLs are read into names here with githubRepoName.
 
 import type BetterSqlite3 from 'better-sqlite3';
-import { githubRepoName, type RepoToSample, type Sample, type SignalStore, type TrendingCandidate } from './signals.ts';
-
-/** A star sample is written when the count changes, and at least this often while it does not. */
-const SAMPLE_EVERY_MS = 24 * 3_600_000;
-
-const VISIBLE = 'p.hidden_at IS NULL AND p.merged_into IS NULL';
+import { VISIBLE } from './paper-rows.ts';
+import {
+  repoOfEachPaper,
+  starSampleDue,
+  toRepoToSample,
+  trendingCandidates,
+  type LinkRow,
+  type RepoRow,
+  type SourceSampleRow,
+  type StarSampleRow,
+  type VoteRow,
+} from './signal-rows.ts';
+import type { RepoToSample, SignalStore, TrendingCandidate } from './signals.ts';
 /** Every GitHub link of every paper, Hugging Face's first (it names "the" repository). */
 const LINKS = `SELECT paper_pk, github_repo AS url, 0 AS pref FROM hf_signals WHERE github_repo LIKE '%github.com/%'
                UNION ALL SELECT paper_pk, url, 1 AS pref FROM paper_links WHERE kind = 'code' AND url LIKE '%github.com/%'`;
@@ -53,7 +60,7 @@ export class SqliteSignals implements SignalStore {
     const starred = (this.s.reposSampledIn.all({ from, to }) as { repo: string }[]).map((r) => r.repo);
     if (starred.length > 0) {
       const wanted = new Set(starred);
-      const linking = [...this.repoOfEachPaper(this.s.allLinks.all() as LinkRow[])].filter(([, repo]) => wanted.has(repo)).map(([pk]) => pk);
+      const linking = [...repoOfEachPaper(this.s.allLinks.all() as LinkRow[])].filter(([, repo]) => wanted.has(repo)).map(([pk]) => pk);
       for (const r of this.s.visible.all({ to, pks: JSON.stringify(linking) }) as { pk: number }[]) pks.add(r.pk);
     }
     return this.load([...pks], to);
@@ -67,49 +74,25 @@ export class SqliteSignals implements SignalStore {
   private load(pkList: number[], to: string): TrendingCandidate[] {
     if (pkList.length === 0) return [];
     const pks = JSON.stringify(pkList);
-    const repoOf = this.repoOfEachPaper(this.s.linksOf.all({ pks }) as LinkRow[]);
-    const votes = groupBy(this.s.votes.all({ pks, to }) as { paper_pk: number; created_at: string }[], (r) => r.paper_pk);
-    const samples = groupBy(this.s.sourceSamples.all({ pks, to }) as SourceSampleRow[], (r) => r.paper_pk);
-    const repoStars = groupBy(this.s.starSamples.all({ repos: JSON.stringify([...new Set(repoOf.values())]), to }) as { repo: string; observed_at: string; stars: number }[], (r) => r.repo);
-    return (this.s.papers.all({ pks }) as { pk: number; id: string; listed_at: string }[]).map((p) => {
-      const repo = repoOf.get(p.pk);
-      const own = samples.get(p.pk) ?? [];
-      // Hugging Face reports a repository's stars too: observations of the same count, by another observer.
-      const stars: Sample[] = [
-        ...(repo ? (repoStars.get(repo) ?? []).map((s) => ({ at: s.observed_at, count: s.stars })) : []),
-        ...own.filter((s) => s.github_stars !== null).map((s) => ({ at: s.observed_at, count: s.github_stars! })),
-      ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-      return {
-        key: p.pk,
-        id: p.id,
-        listedAt: p.listed_at,
-        votes: (votes.get(p.pk) ?? []).map((v) => v.created_at),
-        sourceUpvotes: own.filter((s) => s.upvotes !== null).map((s) => ({ at: s.observed_at, count: s.upvotes! })),
-        ...(repo ? { repo } : {}),
-        stars,
-      };
-    });
-  }
-
-  /** The first GitHub repository each paper links (rows come ordered by paper, preference, URL). */
-  private repoOfEachPaper(rows: LinkRow[]): Map<number, string> {
-    const repoOf = new Map<number, string>();
-    for (const r of rows) {
-      const repo = repoOf.has(r.paper_pk) ? undefined : githubRepoName(r.url);
-      if (repo) repoOf.set(r.paper_pk, repo);
-    }
-    return repoOf;
+    const repoOf = repoOfEachPaper(this.s.linksOf.all({ pks }) as LinkRow[]);
+    return trendingCandidates(
+      this.s.papers.all({ pks }) as { pk: number; id: string; listed_at: string }[],
+      repoOf,
+      this.s.votes.all({ pks, to }) as VoteRow[],
+      this.s.sourceSamples.all({ pks, to }) as SourceSampleRow[],
+      this.s.starSamples.all({ repos: JSON.stringify([...new Set(repoOf.values())]), to }) as StarSampleRow[],
+    );
   }
 
   async reposToSample(limit: number): Promise<RepoToSample[]> {
-    const linked = new Set(this.repoOfEachPaper(this.s.allLinks.all() as LinkRow[]).values());
+    const linked = new Set(repoOfEachPaper(this.s.allLinks.all() as LinkRow[]).values());
     this.db.transaction(() => {
       for (const repo of linked) this.s.register.run(repo);
     })();
     const out: RepoToSample[] = [];
-    for (const r of this.s.due.iterate() as Iterable<{ repo: string; etag: string | null; stars: number | null }>) {
+    for (const r of this.s.due.iterate() as Iterable<RepoRow>) {
       if (out.length >= limit) break;
-      if (linked.has(r.repo)) out.push({ repo: r.repo, ...(r.etag ? { etag: r.etag } : {}), ...(r.stars !== null ? { stars: r.stars } : {}) });
+      if (linked.has(r.repo)) out.push(toRepoToSample(r));
     }
     return out;
   }
@@ -122,8 +105,7 @@ export class SqliteSignals implements SignalStore {
       this.s.update.run({ repo, etag: sample.etag ?? null, stars, checkedAt: sample.checkedAt });
       if (stars === null) return;
       const last = this.s.lastSample.get(repo) as { observed_at: string; stars: number } | undefined;
-      const due = !last || last.stars !== stars || Date.parse(sample.checkedAt) - Date.parse(last.observed_at) >= SAMPLE_EVERY_MS;
-      if (due) this.s.insertSample.run(repo, sample.checkedAt, stars);
+      if (starSampleDue(last, stars, sample.checkedAt)) this.s.insertSample.run(repo, sample.checkedAt, stars);
     })();
   }
 
@@ -134,27 +116,4 @@ export class SqliteSignals implements SignalStore {
   async deferRepo(repo: string, at: string): Promise<void> {
     this.s.defer.run(repo, at);
   }
-}
-
-interface LinkRow {
-  paper_pk: number;
-  url: string;
-}
-
-interface SourceSampleRow {
-  paper_pk: number;
-  observed_at: string;
-  upvotes: number | null;
-  github_stars: number | null;
-}
-
-function groupBy<T, K>(rows: T[], keyOf: (row: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return groups;
 }

@@ -3,40 +3,22 @@
 // an edition twice inserts nothing the second time, and a mail leaves the queue only when the SMTP
 // server has accepted it.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Selectable } from 'kysely';
-import type { SubscriptionsTable } from './schema.ts';
 import { normaliseEmail } from './sqlite-accounts.ts';
-import type {
-  DeliveryStatus,
-  EditionRecord,
-  OutboxEntry,
-  OutboxState,
-  QueuedMail,
-  Schedule,
-  Subscriber,
-  Subscription,
-  SubscriptionStore,
-} from './subscriptions.ts';
-
-/** A subscription joined with its subscriber's address, as the queries here read it. */
-type SubscriptionRow = Omit<Selectable<SubscriptionsTable>, 'confirm_token_hash' | 'confirm_expires_at'> & {
-  email: string;
-  subscriber_created_at: string;
-};
-
-interface OutboxRow {
-  subscription_pk: number;
-  edition: string;
-  state: OutboxState;
-  message_id: string;
-  recipient: string;
-  content_hash: string | null;
-  papers: number;
-  detail: string | null;
-  attempts: number;
-  created_at: string;
-  sent_at: string | null;
-}
+import {
+  bounceReason,
+  confirmationColumns,
+  deliveryStatus,
+  scheduleColumns,
+  toOutboxEntry,
+  toQueuedMail,
+  toSubscriber,
+  toSubscription,
+  type OutboxRow,
+  type QueuedRow,
+  type SubscriberRow,
+  type SubscriptionRow,
+} from './subscription-rows.ts';
+import type { DeliveryStatus, EditionRecord, OutboxEntry, QueuedMail, Schedule, Subscriber, Subscription, SubscriptionStore } from './subscriptions.ts';
 
 const SUBSCRIPTION = `SELECT s.*, b.email, b.created_at AS subscriber_created_at FROM subscriptions s JOIN subscribers b ON b.pk = s.subscriber_pk`;
 
@@ -112,12 +94,10 @@ export class SqliteSubscriptions implements SubscriptionStore {
       this.s.insertSubscriber.run(email, r.now);
       const subscriber = this.s.subscriberByEmail.get(email) as { pk: number };
       const existing = this.s.live.get(subscriber.pk, r.kind, r.target) as SubscriptionRow | undefined;
-      const confirmed = 'confirmed' in r.confirmation;
+      const { confirmed, tokenHash, expiresAt, nextDueAt } = confirmationColumns(r.confirmation);
       const values = {
         subscriber: subscriber.pk, userKey: r.userKey ?? null, kind: r.kind, target: r.target, ...scheduleColumns(r.schedule), maxPapers: r.maxPapers, now: r.now,
-        tokenHash: 'tokenHash' in r.confirmation ? r.confirmation.tokenHash : null,
-        expiresAt: 'expiresAt' in r.confirmation ? r.confirmation.expiresAt : null,
-        nextDueAt: 'nextDueAt' in r.confirmation ? r.confirmation.nextDueAt : null,
+        tokenHash, expiresAt, nextDueAt,
       };
       if (existing && existing.state !== 'pending') return { outcome: 'already' as const, pk: existing.pk };
       if (existing) {
@@ -143,7 +123,7 @@ export class SqliteSubscriptions implements SubscriptionStore {
 
     this.bounceOnce = db.transaction((key: number, edition: string, detail: string, now: string) => {
       this.s.finish.run({ key, edition, state: 'bounced', detail });
-      this.s.pauseAddress.run({ key, reason: `Mail to this address bounced on ${now.slice(0, 10)}: ${detail}`, now });
+      this.s.pauseAddress.run({ key, reason: bounceReason(now, detail), now });
     });
   }
 
@@ -204,12 +184,12 @@ export class SqliteSubscriptions implements SubscriptionStore {
 
   async queued(now: string, limit: number): Promise<QueuedMail[]> {
     for (;;) {
-      const rows = this.s.queued.all(now, limit) as (SubscriptionRow & Pick<OutboxRow, 'edition' | 'message_id' | 'recipient' | 'attempts'> & { body: string })[];
+      const rows = this.s.queued.all(now, limit) as QueuedRow[];
       const out: QueuedMail[] = [];
       for (const r of rows) {
         // Paused or ended after it was composed: the mail is not sent (nor, later, resent).
         if (r.state !== 'active') this.s.cancel.run(r.pk, r.edition);
-        else out.push({ subscription: toSubscription(r), edition: r.edition, messageId: r.message_id, recipient: r.recipient, content: r.body, attempts: r.attempts });
+        else out.push(toQueuedMail(r));
       }
       if (out.length > 0 || rows.length === 0) return out;
     }
@@ -232,17 +212,7 @@ export class SqliteSubscriptions implements SubscriptionStore {
   }
 
   async editions(subscriptionKey: number, limit: number): Promise<OutboxEntry[]> {
-    return (this.s.editions.all(subscriptionKey, limit) as OutboxRow[]).map((r) => ({
-      subscriptionKey: r.subscription_pk,
-      edition: r.edition,
-      state: r.state,
-      messageId: r.message_id,
-      papers: r.papers,
-      ...(r.detail !== null ? { detail: r.detail } : {}),
-      attempts: r.attempts,
-      createdAt: r.created_at,
-      ...(r.sent_at !== null ? { sentAt: r.sent_at } : {}),
-    }));
+    return (this.s.editions.all(subscriptionKey, limit) as OutboxRow[]).map(toOutboxEntry);
   }
 
   async content(hash: string): Promise<string | undefined> {
@@ -250,14 +220,12 @@ export class SqliteSubscriptions implements SubscriptionStore {
   }
 
   async status(): Promise<DeliveryStatus> {
-    const nextDue = (this.s.nextDue.get() as { at: string | null }).at;
-    const lastSent = (this.s.lastSent.get() as { at: string | null }).at;
-    return {
-      subscriptions: this.s.subscriptionCounts.all() as DeliveryStatus['subscriptions'],
-      outbox: this.s.outboxCounts.all() as DeliveryStatus['outbox'],
-      ...(nextDue ? { nextDueAt: nextDue } : {}),
-      ...(lastSent ? { lastSentAt: lastSent } : {}),
-    };
+    return deliveryStatus(
+      this.s.subscriptionCounts.all() as DeliveryStatus['subscriptions'],
+      this.s.outboxCounts.all() as DeliveryStatus['outbox'],
+      (this.s.nextDue.get() as { at: string | null }).at,
+      (this.s.lastSent.get() as { at: string | null }).at,
+    );
   }
 
   async recordFeedback(subscriberKey: number, paperId: string, verdict: 1 | -1, now: string): Promise<void> {
@@ -269,38 +237,4 @@ export class SqliteSubscriptions implements SubscriptionStore {
   async feedbackOf(email: string): Promise<{ key: number; verdict: 1 | -1 }[]> {
     return this.s.feedbackOf.all(normaliseEmail(email)) as { key: number; verdict: 1 | -1 }[];
   }
-}
-
-interface SubscriberRow {
-  pk: number;
-  email: string;
-  created_at: string;
-}
-
-function toSubscriber(row: SubscriberRow | undefined): Subscriber | undefined {
-  return row && { key: row.pk, email: row.email, createdAt: row.created_at };
-}
-
-function scheduleColumns(s: Schedule) {
-  return { frequency: s.frequency, hour: s.hour, weekday: s.weekday, timeZone: s.timeZone };
-}
-
-function toSubscription(r: SubscriptionRow): Subscription {
-  return {
-    key: r.pk,
-    subscriber: { key: r.subscriber_pk, email: r.email, createdAt: r.subscriber_created_at },
-    ...(r.user_pk !== null ? { userKey: r.user_pk } : {}),
-    kind: r.kind,
-    target: r.target,
-    schedule: { frequency: r.frequency, hour: r.send_hour, weekday: r.weekday, timeZone: r.time_zone },
-    maxPapers: r.max_papers,
-    state: r.state,
-    ...(r.paused_reason !== null ? { pausedReason: r.paused_reason } : {}),
-    createdAt: r.created_at,
-    ...(r.confirmed_at !== null ? { confirmedAt: r.confirmed_at } : {}),
-    updatedAt: r.updated_at,
-    ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
-    ...(r.next_due_at !== null ? { nextDueAt: r.next_due_at } : {}),
-    ...(r.covered_to !== null ? { coveredTo: r.covered_to } : {}),
-  };
 }

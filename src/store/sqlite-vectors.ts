@@ -4,30 +4,9 @@
 
 import type BetterSqlite3 from 'better-sqlite3';
 import type { PaperText, VectorModelInfo, VectorStore } from './store.ts';
-
-const ACTIVE = 'active_vector_model';
-
-interface ModelRow {
-  name: string;
-  dimensions: number;
-  config: string;
-  state: 'building' | 'ready';
-  created_at: string;
-  ready_at: string | null;
-}
+import { ACTIVE_MODEL as ACTIVE, checkActivatable, fromBlob, toBlob, toModelInfo, type ModelRow } from './vector-rows.ts';
 
 const TEXT_COLUMNS = 'p.pk AS key, p.id, p.title, p.abstract, p.changed_at AS changedAt';
-
-export function toBlob(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-export function fromBlob(blob: Buffer): Float32Array {
-  // Copy: the driver's buffer may not be 4-byte aligned.
-  const out = new Float32Array(blob.byteLength / 4);
-  new Uint8Array(out.buffer).set(blob);
-  return out;
-}
 
 export class SqliteVectors implements VectorStore {
   private readonly s;
@@ -67,16 +46,7 @@ export class SqliteVectors implements VectorStore {
 
   async models(): Promise<VectorModelInfo[]> {
     const active = (this.s.activeName.get(ACTIVE) as { value: string } | undefined)?.value;
-    return (this.s.models.all() as ModelRow[]).map((r) => ({
-      name: r.name,
-      dimensions: r.dimensions,
-      config: JSON.parse(r.config) as Record<string, unknown>,
-      state: r.state,
-      active: r.name === active && r.state === 'ready',
-      createdAt: r.created_at,
-      readyAt: r.ready_at ?? undefined,
-      vectors: (this.s.count.get(r.name) as { n: number }).n,
-    }));
+    return (this.s.models.all() as ModelRow[]).map((r) => toModelInfo(r, active, (this.s.count.get(r.name) as { n: number }).n));
   }
 
   async active(): Promise<VectorModelInfo | undefined> {
@@ -88,9 +58,7 @@ export class SqliteVectors implements VectorStore {
   }
 
   async activate(name: string): Promise<void> {
-    const model = (await this.models()).find((m) => m.name === name);
-    if (!model) throw new Error(`There is no vector model named ${name}.`);
-    if (model.state !== 'ready') throw new Error(`The vector model ${name} is still being built; it can be used once it is ready.`);
+    checkActivatable(await this.models(), name);
     this.s.setMeta.run(ACTIVE, name);
   }
 
