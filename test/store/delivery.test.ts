@@ -1,8 +1,8 @@
 // The delivery store on each engine (a real SQLite file, and a real PostgreSQL server when
 // PAPERBOY_TEST_POSTGRES_URL names one): subscriptions from request to confirmation to end, an
 // outbox that composes each edition once and never hands one mail to two senders, bounces that
-// pause an address, feedback, and the shared leases, rate limits and secrets that two stores on one
-// database (engine.reopen: two processes) agree on.
+// pause an address, feedback, and what digests read from the hub. The leases, rate limits and
+// secrets that two stores on one database agree on are shared.test.ts's.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseQuery } from '../../src/search/query.ts';
@@ -279,49 +279,6 @@ for (const engine of ENGINES) {
       assert.deepEqual(await store.subscriptions.feedbackOf('FI@example.org'), [{ key: keys[0], verdict: 1 }, { key: keys[1], verdict: -1 }]);
       await assert.rejects(store.subscriptions.recordFeedback(s.subscriber.key, '2612.99999', 1, NOW), /No paper 2612\.99999/);
       await store.close();
-    });
-  });
-
-  describe(`shared between processes (${engine.name})`, { skip: engine.skip }, () => {
-    test('a lease has one holder until it expires or is given back', async () => {
-      const a = await engine.open();
-      const b = await engine.reopen(a);
-      assert.equal(await a.shared.acquireLease('digests', 'A', NOW, LATER), true);
-      assert.equal(await b.shared.acquireLease('digests', 'B', NOW, LATER), false);
-      assert.equal(await a.shared.acquireLease('digests', 'A', NOW, '2026-12-07T11:00:00.000Z'), true, 'the holder renews');
-      assert.equal((await b.shared.lease('digests'))?.expiresAt, '2026-12-07T11:00:00.000Z');
-      assert.equal(await b.shared.acquireLease('digests', 'B', '2026-12-07T11:00:00.000Z', '2026-12-07T12:00:00.000Z'), true, 'an expired lease is taken over');
-      await a.shared.releaseLease('digests', 'A');
-      assert.equal((await a.shared.lease('digests'))?.owner, 'B', 'a former holder cannot release it');
-      await b.shared.releaseLease('digests', 'B');
-      assert.equal(await a.shared.lease('digests'), undefined);
-      await a.close();
-      await b.close();
-    });
-
-    test('rate limits count across connections and refuse past the limit, saying when to retry', async () => {
-      const a = await engine.open();
-      const b = await engine.reopen(a);
-      const since = '2026-12-07T08:00:00.000Z';
-      assert.deepEqual(await a.shared.hit('ip:1', 2, since, '2026-12-07T08:30:00.000Z'), { allowed: true, count: 1 });
-      assert.deepEqual(await b.shared.hit('ip:1', 2, since, NOW), { allowed: true, count: 2 });
-      assert.deepEqual(await a.shared.hit('ip:1', 2, since, NOW), { allowed: false, count: 2, retryAt: '2026-12-07T09:30:00.000Z' });
-      assert.equal((await a.shared.hit('ip:2', 2, since, NOW)).allowed, true, 'buckets are separate');
-      await a.shared.pruneHits(NOW);
-      assert.equal((await b.shared.hit('ip:1', 2, since, NOW)).count, 2, 'pruned hits no longer count');
-      await a.close();
-      await b.close();
-    });
-
-    test('a secret is made once and the same for every process', async () => {
-      const a = await engine.open();
-      const b = await engine.reopen(a);
-      const first = await a.shared.secret('links');
-      assert.match(first, /^[A-Za-z0-9_-]{43}$/);
-      assert.equal(await b.shared.secret('links'), first);
-      assert.notEqual(await b.shared.secret('other'), first);
-      await a.close();
-      await b.close();
     });
   });
 
