@@ -13,7 +13,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { postgresStatement } from '../src/store/pg-db.ts';
 import { openPostgresStore } from '../src/store/postgres.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import type { Store } from '../src/store/store.ts';
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
 
     if (POSTGRES_URL) {
       database = `pb_load_${randomBytes(4).toString('hex')}`;
-      await admin(POSTGRES_URL, `CREATE DATABASE ${database}`);
+      await postgresStatement(POSTGRES_URL, `CREATE DATABASE ${database}`);
       const url = new URL(POSTGRES_URL);
       url.pathname = `/${database}`;
       const pgEnv = { ...base, PAPERBOY_DATABASE_URL: url.toString(), PAPERBOY_INDEX_DIR: join(dir, 'pg.index') };
@@ -209,20 +209,11 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    if (database && POSTGRES_URL) await admin(POSTGRES_URL, `DROP DATABASE IF EXISTS ${database}`);
+    if (database && POSTGRES_URL) await postgresStatement(POSTGRES_URL, `DROP DATABASE IF EXISTS ${database}`);
   }
   report(outcomes);
 }
 
-async function admin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function report(outcomes: Outcome[]): void {
   const bare = outcomes.find((o) => o.setup === 'bare Fastify')!;

@@ -109,3 +109,14 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
   await db.one('SELECT 1');
   return db;
 }
+
+/** One statement on a connection of its own, outside any pool (CREATE and DROP DATABASE cannot run in a transaction). */
+export async function postgresStatement(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -18,6 +18,7 @@ import { openPostgresStore } from '../../src/store/postgres.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { Store } from '../../src/store/store.ts';
 import { POSTGRES, POSTGRES_URL } from '../helpers/engines.ts';
+import { postgresStatement } from '../../src/store/pg-db.ts';
 import { paper } from '../helpers/papers.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'paperboy.js');
@@ -64,15 +65,7 @@ describe('paperboy migrate from SQLite to PostgreSQL', { skip: POSTGRES.skip }, 
   /** Keys of what the hub was given, to ask both sides about. */
   const k = { user: 0, other: 0, comment: 0, reply: 0, collection: 0, subscription: 0, subscriber: 0, papers: [] as string[], keys: [] as number[] };
 
-  async function admin(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
+  const admin = (sql: string) => postgresStatement(POSTGRES_URL!, sql);
 
   /** One statement on the target database, as another tool (or a mistake) would change it. */
   async function onTarget(sql: string): Promise<void> {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { csrfTokenFor } from '../../src/web/auth.ts';
 import { POSTGRES, POSTGRES_URL } from '../helpers/engines.ts';
+import { postgresStatement } from '../../src/store/pg-db.ts';
 import { freePort } from '../helpers/free-port.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/paperboy.js', import.meta.url));
@@ -23,15 +24,7 @@ describe('two `paperboy serve` processes on one PostgreSQL database', { skip: PO
   let env: NodeJS.ProcessEnv;
   const servers: { child: ChildProcess; port: number; output: () => string }[] = [];
 
-  async function admin(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
+  const admin = (sql: string) => postgresStatement(POSTGRES_URL!, sql);
 
   before(async () => {
     await admin(`CREATE DATABASE ${database}`);

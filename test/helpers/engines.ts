@@ -94,3 +94,4 @@ export const POSTGRES: Engine = {
 };
 
 export const ENGINES: Engine[] = [SQLITE, POSTGRES];
+
