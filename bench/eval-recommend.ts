@@ -14,8 +14,9 @@
 //   (b) arxiv-sanity-lite's SVM: scikit-learn's TfidfVectorizer as its compute.py sets it up (title,
 //       abstract and author names; words and bigrams, min_df 5, max_df 0.5, 10,000 features by
 //       frequency, sublinear tf, l2) and LinearSVC(C=0.01, class_weight='balanced', squared hinge,
-//       intercept) trained on every paper listed before the reader's first held-out day, their
-//       submissions as positives and every other paper as negative, as serve.py does per tag.
+//       intercept) trained on every paper listed before the reader's first held-out day (and their
+//       own from that day), their submissions as positives and every other paper as negative, as
+//       serve.py does per tag.
 //   (c) Paperboy's model (src/rank/recommend.ts): the reader's submissions as positives, the most
 //       recent papers before the first held-out day as background negatives.
 // Ablations of (c) (each block of features alone, no authors) show where its lead comes from.
@@ -35,7 +36,7 @@ import { parseArgs } from 'node:util';
 import { listInputs, readInputs } from '../src/ingest/sources.ts';
 import type { PaperRecord } from '../src/paper/types.ts';
 import { analyze, authorIds, fitTermSpace, type TermSpace } from '../src/rank/features.ts';
-import { DEFAULT_MODEL_OPTIONS, ModelContext, ReaderModel, type ModelOptions, type PaperFeatures, type Signal } from '../src/rank/recommend.ts';
+import { DEFAULT_BACKGROUND, DEFAULT_MODEL_OPTIONS, ModelContext, ReaderModel, type ModelOptions, type PaperFeatures, type Signal } from '../src/rank/recommend.ts';
 import { balancedC, LinearSvm, type SvmExample } from '../src/rank/svm.ts';
 import { trainLsa } from '../src/search/embedders/lsa.ts';
 import { ndcgAt, recallAt } from '../src/search/eval/metrics.ts';
@@ -61,7 +62,7 @@ const DIMENSIONS = Number(values.dimensions);
 const NGRAMS = Number(values.ngrams) as 1 | 2;
 const SVM_C = 0.01;
 /** Background negatives for Paperboy's model: the most recent papers before the cut. */
-const BACKGROUND = values.background ? Number(values.background) : 1000;
+const BACKGROUND = values.background ? Number(values.background) : DEFAULT_BACKGROUND;
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +207,8 @@ function sanitySvm(c: number, withAuthors = true): Method {
   return (task, features, papers) => {
     const x = withAuthors ? features.sanity : features.sanityNoAuthors;
     const dimensions = withAuthors ? features.sanityTerms : features.sanityNoAuthorsTerms;
-    const before = papers.filter((p) => p.day < task.cut);
+    // Every paper listed before the cut, and the reader's own from the cut's day (a split inside a day).
+    const before = [...new Set([...papers.filter((p) => p.day < task.cut), ...task.train])];
     const positive = new Set(task.train.map((p) => p.index));
     const labels = before.map((p) => (positive.has(p.index) ? 1 : -1) as 1 | -1);
     const cs = balancedC(labels, c);

@@ -1,4 +1,4 @@
-// npm run bench:recommend [-- --papers 100000 --new 300 --readers 500 --background 1000 --json]
+// npm run bench:recommend [-- --papers 100000 --new 300 --readers 500 --background 500 --json]
 //
 // How fast Paperboy's per-reader model (src/rank/recommend.ts) scores a day's new papers, at hub
 // scale: `papers` generated papers (bench/scale-corpus.ts: real titles, sentences and author names
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     papers: { type: 'string', default: '100000' },
     new: { type: 'string', default: '300' },
     readers: { type: 'string', default: '500' },
-    background: { type: 'string', default: '1000' },
+    background: { type: 'string', default: '500' },
     dimensions: { type: 'string', default: '256' },
     rounds: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },

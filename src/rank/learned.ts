@@ -22,7 +22,7 @@ import { parseQuery } from '../search/query.ts';
 import { analyze, fitTermSpace, termSpaceFromLsa, type TermSpace } from './features.ts';
 import type { BecauseHow, Reader, Recommendation, Recommender } from './personal.ts';
 import {
-  isPositive, ModelContext, paperFeatures, ReaderModel, seedsFromPapers, seedsFromQuery,
+  DEFAULT_BACKGROUND, isPositive, ModelContext, paperFeatures, ReaderModel, seedsFromPapers, seedsFromQuery,
   type ModelOptions, type PaperFeatures, type Signal,
 } from './recommend.ts';
 
@@ -44,7 +44,7 @@ export interface ColdStart {
 
 export interface LearnedOptions {
   model?: Partial<ModelOptions>;
-  /** Background negatives: the hub's most recent papers, at most this many. Default 1000. */
+  /** Background negatives: the hub's most recent papers, at most this many. Default 500. */
   background?: number;
   /** ...listed within this many days of the newest listing day. Default 60. */
   backgroundDays?: number;
@@ -79,7 +79,7 @@ export interface LearnedRecommender extends Recommender {
 }
 
 export function learnedRecommender(store: Store, semantic: SemanticSearch | undefined, options: LearnedOptions = {}): LearnedRecommender {
-  const backgroundSize = options.background ?? 1000;
+  const backgroundSize = options.background ?? DEFAULT_BACKGROUND;
   const backgroundDays = options.backgroundDays ?? 60;
   const cacheReaders = options.cacheReaders ?? 64;
   const ttl = options.backgroundTtlMs ?? 3_600_000;
@@ -128,7 +128,7 @@ export function learnedRecommender(store: Store, semantic: SemanticSearch | unde
     const latest = await store.latestDay();
     if (!latest) return [];
     const since = new Date(Date.parse(`${latest}T00:00:00Z`) - backgroundDays * 86_400_000).toISOString();
-    const keys = await store.newPaperKeys('0000-01-01T00:00:00.000Z', new Date(Date.now() + 86_400_000).toISOString(), since);
+    const keys = await store.newPaperKeys('1970-01-01T00:00:00.000Z', new Date(Date.now() + 86_400_000).toISOString(), since);
     return load(keys.slice(-backgroundSize), context);
   }
 
